@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make serve` and `make test`. Both set up .venv/ first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: setup serve build test lint format outputs lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+serve: $(STAMP) ## serve the site on http://127.0.0.1:8000, rebuilding on every change
+	$(BIN)/mkdocs serve
+
+build: $(STAMP) ## build the site into site/ (strict: any warning fails)
+	$(BIN)/mkdocs build --strict
+
+test: $(STAMP) ## lint, then every test: pages, snippets, examples, the built site
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+outputs: $(STAMP) ## rewrite the output shown in every page's >>> blocks from a real run
+	$(BIN)/python -m tests.page_blocks $(shell find docs -name '*.md' | sort)
+
+lock: $(STAMP) ## re-pin requirements.txt from what .venv has
+	{ sed -n '1,2p' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==\([0-9.]*\)+cpu/torch==\1/'; } > requirements.tmp
+	mv requirements.tmp requirements.txt
+
+clean:
+	rm -rf site .cache .pytest_cache

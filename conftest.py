@@ -1,0 +1,3 @@
+"""Loads the page-block plugin for every path pytest collects (docs/ included)."""
+
+pytest_plugins = ["tests.page_blocks"]

@@ -1,0 +1,119 @@
+"""Render the programs in examples/ as notebook pages, executed at build time.
+
+mkdocs-jupyter turns them into pages; this hook does what it does not:
+
+- adds every `examples/*.py` (jupytext percent format) to the site's files. It must run
+  before mkdocs-jupyter's own `on_files`, hence the priority: without it the programs
+  become static copies and the strict build still passes;
+- keys the notebook cache on requirements.txt too (mkdocs-jupyter's key ignores the
+  versions of torch and the rest, so an upgrade would serve stale outputs);
+- moves the ~585 KB of JupyterLab CSS that mkdocs-jupyter inlines into every notebook page
+  into one shared stylesheet, `assets/stylesheets/notebook.css`, linked from those pages
+  by overrides/main.html;
+- drops the MathJax and Mermaid loaders nbconvert adds (they point at a CDN, and MathJax's
+  is an empty `<script src="">`); only the cells' copy-button scripts stay;
+- moves each figure out of the page into a WebP file beside it, with the alt text its cell
+  gives in jupytext metadata: `# %% alt="What the figure shows"`. A figure without one
+  fails the build.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+from pathlib import Path
+
+import jupytext
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from PIL import Image
+
+NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
+STYLE = re.compile(r"<style[^>]*>(.*?)</style>\s*", re.DOTALL)
+SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
+FIGURE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([^"]+)"[^>]*>')
+
+_css: dict[str, str] = {}
+
+
+def _root(config) -> Path:
+    return Path(config.config_file_path).parent
+
+
+def on_config(config):
+    plugin = config.plugins["mkdocs-jupyter"]
+    pins = hashlib.sha256((_root(config) / "requirements.txt").read_bytes()).hexdigest()[:12]
+    plugin.config["cache_dir"] = str(_root(config) / ".cache" / "mkdocs-jupyter" / pins)
+    _css.clear()
+    return config
+
+
+@event_priority(100)
+def on_files(files: Files, config) -> Files:
+    root = _root(config)
+    for program in sorted((root / "examples").glob("*.py")):
+        files.append(
+            File(
+                f"examples/{program.name}",
+                src_dir=str(root),
+                dest_dir=config.site_dir,
+                use_directory_urls=config.use_directory_urls,
+            )
+        )
+    return files
+
+
+def is_notebook(page) -> bool:
+    return page.file.src_uri.startswith("examples/") and page.file.src_uri.endswith(".py")
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    if not is_notebook(page):
+        return html
+    css = "\n".join(STYLE.findall(html))
+    if not css:
+        raise PluginError(f"{page.file.src_uri}: expected mkdocs-jupyter's inline CSS, found none")
+    seen = _css.setdefault("css", css)
+    if seen != css:
+        raise PluginError(
+            f"{page.file.src_uri}: its notebook CSS differs from other notebook pages"
+        )
+    html = STYLE.sub("", html)
+    html = SCRIPT.sub(lambda m: m.group(0) if "clipboard" in m.group(0) else "", html)
+    return _figures_to_files(html, page)
+
+
+def _figures_to_files(html: str, page) -> str:
+    notebook = jupytext.read(page.file.abs_src_path)
+    alts = [cell.metadata["alt"] for cell in notebook.cells if "alt" in cell.metadata]
+    figures = FIGURE.findall(html)
+    if len(figures) != len(alts):
+        raise PluginError(
+            f"{page.file.src_uri}: {len(figures)} figure(s) but {len(alts)} cell(s) with alt "
+            'text; mark each cell that draws a figure with `# %% alt="what it shows"`'
+        )
+    out_dir = Path(page.file.abs_dest_path).parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = Path(page.file.src_uri).stem
+    numbers = iter(range(1, len(figures) + 1))
+
+    def to_file(match: re.Match[str]) -> str:
+        number = next(numbers)
+        image = Image.open(io.BytesIO(base64.b64decode(match[1]))).convert("RGB")
+        name = f"{stem}-figure-{number}.webp"
+        image.save(out_dir / name, "WEBP", quality=82, method=4)
+        alt = alts[number - 1].replace("&", "&amp;").replace('"', "&quot;")
+        width, height = image.size
+        return f'<img alt="{alt}" src="{name}" width="{width}" height="{height}" loading="lazy">'
+
+    return FIGURE.sub(to_file, html)
+
+
+def on_post_build(config) -> None:
+    if "css" in _css:
+        target = Path(config.site_dir) / NOTEBOOK_CSS
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_css["css"], encoding="utf-8")

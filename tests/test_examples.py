@@ -1,0 +1,64 @@
+"""Example notebooks, as the build executed and rendered them (the tests do not rerun them)."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+
+def page_of(site, program: Path) -> str:
+    return (site.path / "examples" / program.stem / "index.html").read_text(encoding="utf-8")
+
+
+def text_of(html: str) -> str:
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+@pytest.mark.parametrize("program", EXAMPLES, ids=lambda p: p.name)
+def test_example_page_has_no_error_output(site, program):
+    html = page_of(site, program)
+    assert "jp-OutputArea-output" in html, "the example shows no output at all"
+    for marker in ('data-mime-type="application/vnd.jupyter.stderr"', "Traceback (most recent"):
+        assert marker not in html, f"{program.name}: the built page shows {marker}"
+
+
+@pytest.mark.parametrize("program", EXAMPLES, ids=lambda p: p.name)
+def test_example_figures_are_compressed_files_with_alt_text(site, program):
+    html = page_of(site, program)
+    assert "data:image" not in html
+    figures = re.findall(
+        r'<img alt="([^"]+)" src="([^"]+\.webp)" width="(\d+)" height="(\d+)"', html
+    )
+    for alt, src, width, height in figures:
+        assert len(alt) > 20, f"{src}: alt text too short to describe a figure: {alt!r}"
+        assert "No description" not in alt
+        path = site.path / "examples" / program.stem / src
+        assert path.stat().st_size < 100_000, f"{src} is {path.stat().st_size} bytes"
+        with Image.open(path) as image:
+            assert image.size == (int(width), int(height))
+
+
+@pytest.mark.parametrize("program", EXAMPLES, ids=lambda p: p.name)
+def test_example_page_offers_its_program_for_download(site, program):
+    html = page_of(site, program)
+    assert f'<a href="{program.name}" download' in html
+    copy = site.path / "examples" / program.stem / program.name
+    assert copy.read_bytes() == program.read_bytes()
+
+
+def test_image_tensors_shows_each_layout_and_the_batch(site):
+    text = text_of(page_of(site, ROOT / "examples" / "image_tensors.py"))
+    assert "shape (427, 640, 3), dtype torch.uint8, values 0..255" in text
+    assert "channels first: (3, 427, 640) shares memory with photo: True" in text
+    assert "resized: (1, 3, 224, 224)" in text
+    assert "batch: (2, 3, 224, 224) torch.float32" in text
+    assert (
+        len(re.findall(r'<img alt="', page_of(site, ROOT / "examples" / "image_tensors.py"))) == 4
+    )

@@ -1,0 +1,110 @@
+"""The built site: strict build, page weight, nothing from third-party hosts, working links."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+MAX_PAGE_BYTES = 300_000
+MAX_SEARCH_INDEX_BYTES = 500_000
+# Attributes that make the browser fetch something (as opposed to a link a reader may follow).
+FETCHING = {
+    ("script", "src"),
+    ("img", "src"),
+    ("link", "href"),
+    ("source", "src"),
+    ("iframe", "src"),
+    ("video", "src"),
+    ("audio", "src"),
+    ("embed", "src"),
+}
+
+
+class Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetched: list[str] = []
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+            if value is None:
+                continue
+            if (tag, name) in FETCHING:
+                self.fetched.append(value)
+            elif tag == "a" and name == "href":
+                self.links.append(value)
+
+
+def refs(page: Path) -> Refs:
+    parser = Refs()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_strict_build_succeeds_without_warnings(site):
+    assert not re.search(r"^(WARNING|ERROR)\s+-", site.log, re.MULTILINE), site.log
+    assert (site.path / "index.html").is_file()
+
+
+def test_every_page_is_at_most_300_kb_of_html(site):
+    sizes = {p.relative_to(site.path).as_posix(): p.stat().st_size for p in site.html_pages()}
+    too_big = {page: size for page, size in sizes.items() if size > MAX_PAGE_BYTES}
+    assert not too_big, f"pages over {MAX_PAGE_BYTES} bytes: {too_big}"
+
+
+def test_search_index_is_at_most_500_kb(site):
+    size = (site.path / "search" / "search_index.json").stat().st_size
+    assert size <= MAX_SEARCH_INDEX_BYTES, f"search index is {size} bytes"
+
+
+def test_pages_fetch_nothing_from_other_hosts(site):
+    for page in site.html_pages():
+        remote = [url for url in refs(page).fetched if urlsplit(url).netloc or url.startswith("//")]
+        assert not remote, f"{page.relative_to(site.path)} fetches {remote}"
+    for asset in [*site.path.rglob("*.css"), *site.path.rglob("*.html")]:
+        text = asset.read_text(encoding="utf-8")
+        found = re.findall(r"""(?:@import|url\(|import\()\s*["']?(https?:)?//[^"')\s]+""", text)
+        assert not found, f"{asset.relative_to(site.path)} loads from another host: {found}"
+
+
+def test_internal_links_and_anchors_resolve(site):
+    for page in site.html_pages():
+        if page.name == "404.html":  # served at any depth, so its links are root-absolute
+            continue
+        for href in refs(page).links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if target.is_dir():
+                target = target / "index.html"
+            where = f"{page.relative_to(site.path)} links to {href}"
+            assert target.is_file(), f"{where}: no such file"
+            if parts.fragment and target.suffix == ".html":
+                assert parts.fragment in refs(target).ids, f"{where}: no such anchor"
+
+
+def test_pycon_prompts_and_output_are_hidden_while_copying(site):
+    css = (site.path / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    assert re.search(r"code\[data-md-copying\] \.gp,\s*\n.*code\[data-md-copying\] \.go", css)
+    tensors = (site.path / "pytorch" / "tensors" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../stylesheets/extra.css"' in tensors
+    assert '<span class="gp">&gt;&gt;&gt; </span>' in tensors
+    assert "&lt;BLANKLINE&gt;" not in tensors
+
+
+def test_notebook_css_is_shared_not_inlined(site):
+    shared = site.path / "assets" / "stylesheets" / "notebook.css"
+    assert shared.stat().st_size > 100_000  # JupyterLab's styles, moved out of the pages
+    for page in (site.path / "examples").rglob("index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<style" not in html, f"{page.relative_to(site.path)} inlines CSS"
+        assert 'href="../../assets/stylesheets/notebook.css"' in html
+    other = (site.path / "pytorch" / "tensors" / "index.html").read_text(encoding="utf-8")
+    assert "notebook.css" not in other

@@ -1,0 +1,64 @@
+"""Snippet files: each runs as a program, and each of its sections is embedded on a page."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hooks.snippets import INCLUDE, read_section, sections
+
+ROOT = Path(__file__).resolve().parents[1]
+SNIPPETS = sorted((ROOT / "snippets").glob("*.py"))
+
+
+def embedded_specs() -> set[str]:
+    return {
+        match["spec"]
+        for page in (ROOT / "docs").rglob("*.md")
+        for match in INCLUDE.finditer(page.read_text(encoding="utf-8"))
+    }
+
+
+@pytest.mark.parametrize("path", SNIPPETS, ids=lambda p: p.name)
+def test_snippet_file_runs_as_a_program(path: Path):
+    result = subprocess.run(
+        [sys.executable, "-W", "error", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("path", SNIPPETS, ids=lambda p: p.name)
+def test_each_section_runs_on_its_own(path: Path):
+    """A reader may copy one embedded block alone: it must carry its own imports."""
+    for section in sections(path).values():
+        code = compile("\n" * (section.first_line - 1) + section.code, str(path), "exec")
+        exec(code, {"__name__": "__main__"})
+
+
+@pytest.mark.parametrize("path", SNIPPETS, ids=lambda p: p.name)
+def test_every_section_is_embedded_on_a_page(path: Path):
+    relative = path.relative_to(ROOT).as_posix()
+    unused = {f"{relative}:{name}" for name in sections(path)} - embedded_specs()
+    assert not unused, f"sections embedded on no page: {sorted(unused)}"
+
+
+def test_every_embed_names_an_existing_section():
+    for spec in sorted(embedded_specs()):
+        read_section(spec)  # raises LookupError naming the file and section
+
+
+def test_one_snippet_file_per_page():
+    """snippets/<page>.py belongs to the page named <page>.md."""
+    pages = {page.stem for page in (ROOT / "docs").rglob("*.md")}
+    strays = [path.name for path in SNIPPETS if path.stem not in pages]
+    assert not strays, f"snippet files with no page of the same name: {strays}"
+
+
+def test_read_section_names_the_file_and_section_it_cannot_find():
+    with pytest.raises(LookupError, match=r"'snippets/tensors.py' has no section 'phtoo'"):
+        read_section("snippets/tensors.py:phtoo")
+    with pytest.raises(LookupError, match=r"snippet file 'snippets/tensor.py' does not exist"):
+        read_section("snippets/tensor.py:photo")
