@@ -12,6 +12,8 @@ mkdocs-jupyter turns them into pages; this hook does what it does not:
   by overrides/main.html;
 - drops the MathJax and Mermaid loaders nbconvert adds (they point at a CDN, and MathJax's
   is an empty `<script src="">`); only the cells' copy-button scripts stay;
+- gives notebook code Material's `highlight` class, so it takes the site's code colours in
+  both palettes, and makes each cell focusable so keyboard users can scroll it;
 - moves each figure out of the page into a WebP file beside it, with the alt text its cell
   gives in jupytext metadata: `# %% alt="What the figure shows"`. A figure without one
   fails the build.
@@ -33,6 +35,7 @@ from PIL import Image
 
 NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
 STYLE = re.compile(r"<style[^>]*>(.*?)</style>\s*", re.DOTALL)
+CODE_CELL = re.compile(r'<div class="highlight-ipynb hl-([\w-]+)"><pre>')
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
 FIGURE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([^"]+)"[^>]*>')
 
@@ -83,6 +86,8 @@ def on_page_content(html: str, page, config, files) -> str:
         )
     html = STYLE.sub("", html)
     html = SCRIPT.sub(lambda m: m.group(0) if "clipboard" in m.group(0) else "", html)
+    # Site colours for notebook code in both palettes; a scrollable cell takes keyboard focus.
+    html = CODE_CELL.sub(r'<div class="highlight hl-\1"><pre tabindex="0">', html)
     return _figures_to_files(html, page)
 
 
