@@ -56,3 +56,11 @@ def site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Site:
     built = Site(out, int(returncode), text)
     assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.log}"
     return built
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures can tell a failed test (screenshots)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -108,3 +108,19 @@ def test_notebook_css_is_shared_not_inlined(site):
         assert 'href="../../assets/stylesheets/notebook.css"' in html
     other = (site.path / "pytorch" / "tensors" / "index.html").read_text(encoding="utf-8")
     assert "notebook.css" not in other
+
+
+def test_external_links_are_well_formed_https_urls(site):
+    """Lists every link that leaves the site; checks its form (no network needed)."""
+    external = {
+        href
+        for page in site.html_pages()
+        for href in refs(page).links
+        if urlsplit(href).scheme or href.startswith("//")
+    }
+    assert external, "expected at least the theme's credit link"
+    for href in sorted(external):
+        parts = urlsplit(href)
+        assert parts.scheme == "https", f"not https: {href}"
+        assert re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", parts.hostname or ""), f"bad host: {href}"
+        assert " " not in href, f"unescaped space: {href}"

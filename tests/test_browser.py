@@ -1,0 +1,251 @@
+"""The built site in a real browser: Debian's chromium, driven by Playwright, on localhost.
+
+Run by `make test`. Without /usr/bin/chromium (`apt-get install chromium`) these tests are
+skipped with that reason, except where REQUIRE_BROWSER=1 (CI sets it), where they fail.
+A failing test leaves screenshots of its pages in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import doctest
+import functools
+import http.server
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jupytext
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from hooks.snippets import read_section
+from tests.test_census import DOCS, ROOT, shown_blocks
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+# Without the background-networking flags chromium phones home, and this network refuses it.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+]  # fmt: skip
+
+
+def page_urls() -> dict[str, Path | None]:
+    """Every page of the site (URL path -> its source), known before the site is built."""
+    urls: dict[str, Path | None] = {"404.html": None}
+    for source in sorted(DOCS.rglob("*.md")):
+        path = source.relative_to(DOCS).with_suffix("").as_posix()
+        urls["" if path == "index" else f"{path}/"] = source
+    for program in sorted((ROOT / "examples").glob("*.py")):
+        urls[f"examples/{program.stem}/"] = program
+    return urls
+
+
+PAGES = page_urls()
+
+
+@pytest.fixture(scope="session")
+def base_url(site) -> Iterator[str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site.path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} not found: apt-get install chromium"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_context(browser, request):
+    """Make browser contexts (a fresh profile each); screenshot their pages if the test fails."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        for c, context in enumerate(contexts):
+            for p, page in enumerate(context.pages):
+                page.screenshot(path=ARTIFACTS / f"{name}-{c}-{p}.png", full_page=True)
+    for context in contexts:
+        context.close()
+
+
+def test_the_site_has_exactly_the_pages_these_tests_visit(site):
+    built = {
+        p.relative_to(site.path).as_posix().removesuffix("index.html") for p in site.html_pages()
+    }
+    assert built == set(PAGES)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_loads_without_console_errors_or_requests_leaving_localhost(
+    open_context, base_url, url
+):
+    context = open_context()
+    requests, errors = [], []
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base_url + url, wait_until="networkidle")
+    assert not errors, errors
+    remote = [r for r in requests if urlsplit(r).hostname != "127.0.0.1"]
+    assert not remote, remote
+    for img in page.locator("img").all():
+        alt = (img.get_attribute("alt") or "").strip()
+        assert alt, img.evaluate("e => e.outerHTML")
+        assert "No description" not in alt, alt
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("rank", "pytorch/tensors/"),
+        ("permute", "pytorch/tensors/"),
+        ("broadcasting", "pytorch/tensors/"),
+        ("channels", "examples/image_tensors/"),
+    ],
+)
+def test_search_lists_the_page_that_teaches_a_term(open_context, base_url, term, expected):
+    page = open_context().new_page()
+    page.goto(base_url, wait_until="networkidle")
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially(term, delay=30)  # Material searches as keys are typed
+    results = page.locator(".md-search-result__item > a")
+    results.first.wait_for()
+    hrefs = [urlsplit(a.get_attribute("href")).path for a in results.all()]
+    assert any(href.endswith(expected) for href in hrefs), hrefs
+
+
+def expected_copies(source: Path) -> list[str]:
+    """What each code block's copy button must give, from the page or program source."""
+    if source.suffix == ".py":
+        return [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
+    copies = []
+    for _, block in shown_blocks(source):
+        if block.lang == "pycon":
+            examples = doctest.DocTestParser().get_examples(block.code)
+            copies.append("\n".join(e.source.rstrip("\n") for e in examples))
+        elif block.include:
+            copies.append(read_section(block.include).code)
+        else:
+            copies.append(block.code)
+    return [copy.rstrip("\n") for copy in copies]
+
+
+# The id of the tab whose label selects the content tab around an element, if any.
+SHOW_TAB = """e => {
+    const block = e.closest('.tabbed-block');
+    if (!block) return null;
+    const index = [...block.parentElement.children].indexOf(block);
+    return block.closest('.tabbed-set').querySelectorAll(':scope > input')[index].id;
+}"""
+
+
+@pytest.mark.parametrize("url", [url for url, source in PAGES.items() if source])
+def test_every_code_block_copies_its_code_without_prompts_or_output(open_context, base_url, url):
+    context = open_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(base_url + url, wait_until="networkidle")
+    notebook = PAGES[url].suffix == ".py"
+    selector = "clipboard-copy" if notebook else "button.md-code__button[data-md-type='copy']"
+    buttons = page.locator(selector).all()
+    expected = expected_copies(PAGES[url])
+    assert len(buttons) == len(expected), f"{len(buttons)} copy buttons, {len(expected)} blocks"
+    for button, code in zip(buttons, expected, strict=True):
+        page.evaluate("navigator.clipboard.writeText('')")
+        tab = button.evaluate(SHOW_TAB)
+        if tab is not None:  # the block sits in a content tab: select that tab first
+            page.locator(f"label[for='{tab}']").click()
+        button.hover()
+        button.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.rstrip("\n") == code
+
+
+def scheme(page) -> str:
+    return page.locator("body").get_attribute("data-md-color-scheme")
+
+
+def test_palette_follows_the_system_and_the_toggle_is_remembered(open_context, base_url):
+    page = open_context(color_scheme="dark").new_page()
+    page.goto(base_url, wait_until="networkidle")
+    assert scheme(page) == "slate"  # automatic: follows the system's dark setting
+    page.emulate_media(color_scheme="light")
+    page.reload(wait_until="networkidle")
+    assert scheme(page) == "default"
+    toggle = page.locator("form[data-md-component='palette'] label:not([hidden])")
+    toggle.click()  # automatic -> light
+    toggle.click()  # light -> dark
+    assert scheme(page) == "slate"
+    page.reload(wait_until="networkidle")
+    assert scheme(page) == "slate"  # remembered, though the system still says light
+    page.goto(base_url + "pytorch/tensors/", wait_until="networkidle")
+    assert scheme(page) == "slate"
+
+
+def test_phone_navigation_and_table_of_contents(open_context, base_url):
+    page = open_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    page.goto(base_url, wait_until="networkidle")
+    primary = page.locator("nav.md-nav--primary")
+    page.locator("label.md-header__button[for='__drawer']").click()
+    primary.get_by_role("link", name="Tensors", exact=True).click()
+    page.wait_for_url(re.compile(r"/pytorch/tensors/$"))
+    page.locator("label.md-header__button[for='__drawer']").click()
+    primary.locator("label.md-nav__link--active[for='__toc']").click()
+    primary.get_by_role("link", name="Broadcasting", exact=True).click()
+    page.wait_for_url(re.compile(r"#broadcasting$"))
+    heading = page.locator("h2#broadcasting")
+    page.wait_for_function(
+        "() => document.querySelector('h2#broadcasting').getBoundingClientRect().top < 200"
+    )
+    box = heading.bounding_box()
+    assert box is not None
+    assert 0 <= box["y"] < 844
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+@pytest.mark.parametrize("url", PAGES)
+def test_no_serious_or_critical_accessibility_violations(open_context, base_url, url, color_scheme):
+    page = open_context(color_scheme=color_scheme).new_page()
+    page.goto(base_url + url, wait_until="networkidle")
+    expected = "slate" if color_scheme == "dark" else "default"
+    assert scheme(page) == expected
+    violations = Axe().run(page).response["violations"]
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)
