@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup serve build test lint format outputs lock clean
+.PHONY: setup serve build test lint format outputs report lock clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,9 @@ format: $(STAMP)
 
 outputs: $(STAMP) ## rewrite the output shown in every page's >>> blocks from a real run
 	$(BIN)/python -m tests.page_blocks $(shell find docs -name '*.md' | sort)
+
+report: $(STAMP) ## time the tests and builds, weigh the pages, against the budgets
+	$(BIN)/python -m tools.perf_report
 
 lock: $(STAMP) ## re-pin requirements.txt from what .venv has
 	{ sed -n '1,2p' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==\([0-9.]*\)+cpu/torch==\1/'; } > requirements.tmp
