@@ -208,7 +208,7 @@ def refresh(path: Path) -> int:
     replacements: list[tuple[Block, list[str]]] = []
     for block in page_blocks(text):
         if block.runs:
-            exec(compile("\n" * block.line + block.code, str(path), "exec"), globs)
+            exec(_exec_line(block, str(path)), globs)
         elif block.lang == "pycon":
             new: list[str] = []
             for example in parser.get_examples(block.code, str(path)):

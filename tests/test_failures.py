@@ -2,6 +2,7 @@
 
 - a page block that raises, or shows the wrong output, fails with the page path and line;
 - a misspelt snippet file or section fails the build naming the page, file and section;
+- a link to a missing page or anchor fails the strict build;
 - an example that raises fails the build; so does a figure without alt text.
 """
 
@@ -158,6 +159,22 @@ def test_a_missing_snippet_file_fails_the_build_naming_it(tmp_path):
     result = build_site(config, tmp_path / "site", cwd=tmp_path)
     assert result.returncode == 1
     assert "docs/index.md:4: snippet file 'snippets/nope.py' does not exist" in result.stderr
+
+
+def test_a_broken_link_or_anchor_fails_the_strict_build(tmp_path):
+    config = make_project(
+        tmp_path,
+        {
+            "docs/index.md": "# Home\n\n[A](other.md#nowhere) and [B](missing.md).\n",
+            "docs/other.md": "# Other\n\n## Somewhere\n",
+        },
+        nav=["index.md", "other.md"],
+        hooks=[],
+    )
+    result = build_site(config, tmp_path / "site", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "does not contain an anchor '#nowhere'" in result.stderr
+    assert "contains a link 'missing.md', but the target is not found" in result.stderr
 
 
 def test_an_example_that_raises_fails_the_build(tmp_path):

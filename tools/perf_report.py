@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
-        mkdocs = [python, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)]
+        mkdocs = [python, "-m", "mkdocs", "build", "--strict", "-d", str(site)]
         # cold: no notebook cache, every example executed
         cold = timed(mkdocs, NOTEBOOK_CACHE="false")
         results.append(row("cold strict build (examples executed)", cold, COLD_BUILD_SECONDS, "s"))

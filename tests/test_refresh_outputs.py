@@ -1,0 +1,72 @@
+"""`python -m tests.page_blocks PAGE.md` (make outputs) rewrites shown outputs from a real run."""
+
+from __future__ import annotations
+
+from tests.page_blocks import main, refresh
+
+PAGE = """\
+# A page
+
+```python
+numbers = [3, 1, 2]
+```
+
+=== "Sorted"
+
+    ```pycon
+    >>> sorted(numbers)
+    [1, 2, 3, 4]
+    >>> print("a\\n\\nb")
+    >>> list(range(100))
+    [0, 1, 2, ...]
+    >>> numbers[5]
+    ```
+"""
+
+EXPECTED = """\
+# A page
+
+```python
+numbers = [3, 1, 2]
+```
+
+=== "Sorted"
+
+    ```pycon
+    >>> sorted(numbers)
+    [1, 2, 3]
+    >>> print("a\\n\\nb")
+    a
+    <BLANKLINE>
+    b
+    >>> list(range(100))
+    [0, 1, 2, ...]
+    >>> numbers[5]
+    Traceback (most recent call last):
+      ...
+    IndexError: list index out of range
+    ```
+"""
+
+
+def test_refresh_rewrites_stale_outputs_and_keeps_matching_elided_ones(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(PAGE, encoding="utf-8")
+    assert refresh(page) == 3  # the wrong list, the missing print, the missing traceback
+    assert page.read_text(encoding="utf-8") == EXPECTED
+    assert refresh(page) == 0  # a second run finds nothing to change
+
+
+def test_cli_exits_2_on_usage_errors(tmp_path, capsys):
+    assert main([]) == 2
+    assert main(["--all"]) == 2
+    assert main(["notes.txt"]) == 2
+    assert main([str(tmp_path / "missing.md")]) == 2
+    assert "usage: python -m tests.page_blocks PAGE.md" in capsys.readouterr().err
+
+
+def test_cli_reports_what_it_rewrote(tmp_path, capsys):
+    page = tmp_path / "page.md"
+    page.write_text(PAGE, encoding="utf-8")
+    assert main([str(page)]) == 0
+    assert capsys.readouterr().out == f"{page}: 3 output(s) rewritten\n"
