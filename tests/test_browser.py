@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import jupytext
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
 
 from hooks.snippets import read_section
 from tests.test_census import DOCS, ROOT, shown_blocks
@@ -69,7 +71,6 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -142,10 +143,18 @@ def test_search_lists_the_page_that_teaches_a_term(open_context, base_url, term,
     search = page.locator("input.md-search__input")
     search.click()
     search.press_sequentially(term, delay=30)  # Material searches as keys are typed
-    results = page.locator(".md-search-result__item > a")
-    results.first.wait_for()
-    hrefs = [urlsplit(a.get_attribute("href")).path for a in results.all()]
-    assert any(href.endswith(expected) for href in hrefs), hrefs
+    # Results re-render after each key; a result for the whole term carries ?h=<term>.
+    try:
+        page.wait_for_function(FOUND, arg=[term, expected])
+    except PlaywrightTimeout:
+        links = page.locator(".md-search-result__item > a")
+        pytest.fail(f"no result for {term!r} links to {expected}: {links.evaluate_all(HREFS)}")
+
+
+FOUND = """([term, expected]) => [...document.querySelectorAll('.md-search-result__item > a')]
+    .map(a => new URL(a.href))
+    .some(u => u.searchParams.get('h') === term && u.pathname.endsWith('/' + expected))"""
+HREFS = "links => links.map(a => a.getAttribute('href'))"
 
 
 def expected_copies(source: Path) -> list[str]:
