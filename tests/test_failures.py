@@ -13,6 +13,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,44 +179,39 @@ def test_a_broken_link_or_anchor_fails_the_strict_build(tmp_path):
     assert "contains a link 'missing.md', but the target is not found" in result.stderr
 
 
-def test_an_example_that_raises_fails_the_build(tmp_path):
+BROKEN_EXAMPLES = {
+    "a cell that raises": (
+        """\
+        # %%
+        print("this cell runs")
+
+        # %%
+        ratio = 1 / 0
+        """,
+        "ZeroDivisionError",
+    ),
+    "a figure without alt text": (
+        """\
+        # %%
+        import matplotlib.pyplot as plt
+
+        plt.plot([1, 2, 3])
+        plt.show()
+        """,
+        "examples/broken.py: 1 figure(s) but 0 cell(s) with alt text",
+    ),
+}
+
+
+@pytest.mark.parametrize(("program", "message"), BROKEN_EXAMPLES.values(), ids=BROKEN_EXAMPLES)
+def test_a_broken_example_fails_the_build(tmp_path, program, message):
     config = make_project(
         tmp_path,
-        {
-            "docs/index.md": "# Home\n",
-            "examples/broken.py": """\
-                # %%
-                print("this cell runs")
-
-                # %%
-                ratio = 1 / 0
-                """,
-        },
+        {"docs/index.md": "# Home\n", "examples/broken.py": program},
         nav=["index.md", "examples/broken.py"],
         hooks=["examples.py"],
     )
     result = build_site(config, tmp_path / "site", cwd=tmp_path)
     assert result.returncode == 1
     assert "broken.py" in result.stderr
-    assert "ZeroDivisionError" in result.stderr
-
-
-def test_a_figure_without_alt_text_fails_the_build(tmp_path):
-    config = make_project(
-        tmp_path,
-        {
-            "docs/index.md": "# Home\n",
-            "examples/plot.py": """\
-                # %%
-                import matplotlib.pyplot as plt
-
-                plt.plot([1, 2, 3])
-                plt.show()
-                """,
-        },
-        nav=["index.md", "examples/plot.py"],
-        hooks=["examples.py"],
-    )
-    result = build_site(config, tmp_path / "site", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "examples/plot.py: 1 figure(s) but 0 cell(s) with alt text" in result.stderr
+    assert message in result.stderr
