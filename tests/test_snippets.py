@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import ast
+import warnings
 from pathlib import Path
 
 import pytest
@@ -23,19 +23,27 @@ def embedded_specs() -> set[str]:
 
 
 @pytest.mark.parametrize("path", SNIPPETS, ids=lambda p: p.name)
-def test_snippet_file_runs_as_a_program(path: Path):
-    result = subprocess.run(
-        [sys.executable, "-W", "error", str(path)], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
-
-
-@pytest.mark.parametrize("path", SNIPPETS, ids=lambda p: p.name)
-def test_each_section_runs_on_its_own(path: Path):
-    """A reader may copy one embedded block alone: it must carry its own imports."""
+def test_snippet_file_is_its_sections_and_each_runs_on_its_own(path: Path):
+    """Every line of code is in a section, and each section runs in a fresh namespace with
+    warnings as errors: a reader may copy one embedded block alone. So the file runs too."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    inside = {
+        number
+        for section in sections(path).values()
+        for number in range(
+            section.first_line - 1, section.first_line + section.code.count("\n") + 1
+        )
+    }
+    outside = "\n".join(line for n, line in enumerate(lines, 1) if n not in inside)
+    body = ast.parse(outside).body
+    assert all(
+        isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) for node in body
+    ), f"{path.name}: code outside any section"
     for section in sections(path).values():
         code = compile("\n" * (section.first_line - 1) + section.code, str(path), "exec")
-        exec(code, {"__name__": "__main__"})
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            exec(code, {"__name__": "__main__"})
 
 
 @pytest.mark.parametrize("path", SNIPPETS, ids=lambda p: p.name)
