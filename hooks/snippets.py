@@ -26,6 +26,11 @@ class Section:
     first_line: int  # 1-based line number of the section's first code line in `path`
     code: str
 
+    @property
+    def padded(self) -> str:
+        """The code preceded by blank lines, so compiling it keeps the file's line numbers."""
+        return "\n" * (self.first_line - 1) + self.code
+
 
 def sections(path: Path) -> dict[str, Section]:
     """Every named section of a snippet file, in file order."""

@@ -50,8 +50,7 @@ def _snippet_line(match: re.Match[str]) -> str:
         section = read_section(match["spec"])
     except (LookupError, ValueError) as error:
         return f"raise LookupError({str(error)!r})"
-    padded = "\n" * (section.first_line - 1) + section.code
-    return f"exec(compile({padded!r}, {str(section.path)!r}, 'exec'))"
+    return f"exec(compile({section.padded!r}, {str(section.path)!r}, 'exec'))"
 
 
 def prepare(text: str) -> str:

@@ -24,7 +24,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from hooks.snippets import read_section
-from tests.test_census import DOCS, ROOT, shown_blocks
+from tests.test_census import DOCS, ROOT, page_url, shown_blocks
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +40,8 @@ CHROMIUM_ARGS = [
 def page_urls() -> dict[str, Path | None]:
     """Every page of the site (URL path -> its source), known before the site is built."""
     urls: dict[str, Path | None] = {"404.html": None}
-    for source in sorted(DOCS.rglob("*.md")):
-        path = source.relative_to(DOCS).with_suffix("").as_posix()
-        urls["" if path == "index" else f"{path}/"] = source
-    for program in sorted((ROOT / "examples").glob("*.py")):
-        urls[f"examples/{program.stem}/"] = program
+    for source in [*sorted(DOCS.rglob("*.md")), *sorted((ROOT / "examples").glob("*.py"))]:
+        urls[page_url(source)] = source
     return urls
 
 

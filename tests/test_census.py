@@ -51,10 +51,16 @@ def shown_blocks(page: Path) -> list[tuple[Path, Block]]:
     return blocks
 
 
-def built_page(site: Path, page: Path) -> Path:
-    relative = page.relative_to(DOCS).with_suffix("")
-    folder = site if relative.name == "index" else site / relative
-    return folder / "index.html"
+def page_url(source: Path) -> str:
+    """The URL path, relative to the site root, of a page (docs/*.md) or an example."""
+    if source.suffix == ".py":
+        return f"examples/{source.stem}/"
+    path = source.relative_to(DOCS).with_suffix("").as_posix()
+    return "" if path == "index" else f"{path}/"
+
+
+def built_page(site: Path, source: Path) -> Path:
+    return site / page_url(source) / "index.html"
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +116,7 @@ def test_every_block_on_every_page_is_exercised(site, collected, record_property
     cells = 0
     for program in sorted((ROOT / "examples").glob("*.py")):
         code_cells = [c for c in jupytext.read(program).cells if c.cell_type == "code"]
-        html = (site.path / "examples" / program.stem / "index.html").read_text("utf-8")
+        html = built_page(site.path, program).read_text(encoding="utf-8")
         counts = [int(n) for n in PROMPT.findall(html)]
         assert counts == list(range(1, len(code_cells) + 1)), (
             f"{program.relative_to(ROOT)}: {len(code_cells)} code cells, "

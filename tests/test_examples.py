@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.test_census import built_page
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 
 def page_of(site, program: Path) -> str:
-    return (site.path / "examples" / program.stem / "index.html").read_text(encoding="utf-8")
+    return built_page(site.path, program).read_text(encoding="utf-8")
 
 
 def text_of(html: str) -> str:
@@ -39,7 +41,7 @@ def test_example_figures_are_compressed_files_with_alt_text(site, program):
     for alt, src, width, height in figures:
         assert len(alt) > 20, f"{src}: alt text too short to describe a figure: {alt!r}"
         assert "No description" not in alt
-        path = site.path / "examples" / program.stem / src
+        path = built_page(site.path, program).parent / src
         assert path.stat().st_size < 100_000, f"{src} is {path.stat().st_size} bytes"
         with Image.open(path) as image:
             assert image.size == (int(width), int(height))
@@ -49,7 +51,7 @@ def test_example_figures_are_compressed_files_with_alt_text(site, program):
 def test_example_page_offers_its_program_for_download(site, program):
     html = page_of(site, program)
     assert f'<a href="{program.name}" download' in html
-    copy = site.path / "examples" / program.stem / program.name
+    copy = built_page(site.path, program).parent / program.name
     assert copy.read_bytes() == program.read_bytes()
 
 

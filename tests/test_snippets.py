@@ -40,7 +40,7 @@ def test_snippet_file_is_its_sections_and_each_runs_on_its_own(path: Path):
         isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) for node in body
     ), f"{path.name}: code outside any section"
     for section in sections(path).values():
-        code = compile("\n" * (section.first_line - 1) + section.code, str(path), "exec")
+        code = compile(section.padded, str(path), "exec")
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             exec(code, {"__name__": "__main__"})
