@@ -16,7 +16,9 @@ mkdocs-jupyter turns them into pages; this hook does what it does not:
   both palettes, and makes each cell focusable so keyboard users can scroll it;
 - moves each figure out of the page into a WebP file beside it, with the alt text its cell
   gives in jupytext metadata: `# %% alt="What the figure shows"`. A figure without one
-  fails the build.
+  fails the build;
+- fails the build on a fenced code block in a Markdown cell (it would be shown as code and
+  never run), and names the program's line of a cell that raises.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 import jupytext
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+from mkdocs_jupyter import convert
 from mkdocs.structure.files import File, Files
 from PIL import Image
 
@@ -38,6 +41,9 @@ STYLE = re.compile(r"<style[^>]*>(.*?)</style>\s*", re.DOTALL)
 CODE_CELL = re.compile(r'<div class="highlight-ipynb hl-([\w-]+)"><pre>')
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
 FIGURE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([^"]+)"[^>]*>')
+CELL_MARKER = re.compile(r"^# %%(?P<rest>.*)$")
+MARKDOWN_FENCE = re.compile(r"^#\s*(```|~~~)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 _css: dict[str, str] = {}
 
@@ -54,10 +60,64 @@ def on_config(config):
     return config
 
 
+def code_cell_lines(program: Path) -> list[tuple[int, str]]:
+    """(line of the cell's first line, its source) for each code cell, in order."""
+    lines = program.read_text(encoding="utf-8").split("\n")
+    starts = [n for n, line in enumerate(lines) if (m := CELL_MARKER.match(line))]
+    starts = [n for n in starts if "[markdown]" not in lines[n]]
+    cells = [c for c in jupytext.read(program).cells if c.cell_type == "code"]
+    if lines and not CELL_MARKER.match(lines[0]) and len(cells) == len(starts) + 1:
+        starts.insert(0, -1)  # code before the first marker is a cell of its own
+    return [(start + 2, cell.source) for start, cell in zip(starts, cells, strict=False)]
+
+
+def _check_markdown_cells(program: Path, name: str) -> None:
+    in_markdown = False
+    for number, line in enumerate(program.read_text(encoding="utf-8").split("\n"), 1):
+        if CELL_MARKER.match(line):
+            in_markdown = "[markdown]" in line
+        elif in_markdown and MARKDOWN_FENCE.match(line):
+            raise PluginError(
+                f"{name}:{number}: a fenced code block in a Markdown cell is shown as code "
+                "but never run; put the code in a code cell"
+            )
+
+
+def _where_it_raised(program: Path, name: str, error: Exception) -> str:
+    """'examples/x.py:LINE: ZeroDivisionError: ...' for a cell that raised at build time."""
+    message = ANSI.sub("", str(error))
+    parts = message.split("------------------\n")  # nbclient quotes the cell between rules
+    source = parts[1] if len(parts) > 2 else ""
+    line = re.search(r"line (\d+)", message.split("Traceback", 1)[-1])
+    for first, cell in code_cell_lines(program):
+        if cell.strip() and cell.strip() == source.strip():
+            at = first + (int(line[1]) - 1 if line else 0)
+            last = next((ln for ln in reversed(message.strip().split("\n")) if ln.strip()), "")
+            return f"{name}:{at}: this cell raised {last.strip()}"
+    return f"{name}: a cell raised"
+
+
+_nb2html = convert.nb2html
+
+
+def _nb2html_naming_the_line(path: str, **kwargs) -> str:
+    try:
+        return _nb2html(path, **kwargs)
+    except Exception as error:
+        if type(error).__name__ != "CellExecutionError":
+            raise
+        program = Path(path)
+        raise PluginError(_where_it_raised(program, f"examples/{program.name}", error)) from error
+
+
+convert.nb2html = _nb2html_naming_the_line
+
+
 @event_priority(100)
 def on_files(files: Files, config) -> Files:
     root = _root(config)
     for program in sorted((root / "examples").glob("*.py")):
+        _check_markdown_cells(program, f"examples/{program.name}")
         files.append(
             File(
                 f"examples/{program.name}",

@@ -8,6 +8,7 @@ code a page embeds.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,15 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parents[1]
-INCLUDE = re.compile(r'^[ \t]*-{1,}8<-{1,}[ \t]+"(?P<spec>[^"]+)"[ \t]*$', re.MULTILINE)
+# An include line, quoted either way, as pymdownx.snippets reads it.
+INCLUDE = re.compile(
+    r"""^[ \t]*-{1,}8<-{1,}[ \t]+(?P<quote>["'])(?P<spec>(?:(?!(?P=quote)).)+)(?P=quote)[ \t]*$""",
+    re.MULTILINE,
+)
+# pymdownx.snippets' block form (a bare `--8<--` line, then file names): the tests could not
+# tell which code it shows, so the build refuses it.
+BLOCK_INCLUDE = re.compile(r"^[ \t]*-{1,}8<-{1,}[ \t]*$", re.MULTILINE)
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")  # what MkDocs builds as pages
 MARKER = re.compile(r"^[ \t]*# -{1,}8<-{1,} \[(?P<kind>start|end):(?P<name>[a-z][-_0-9a-z]*)\]")
 
 
@@ -47,6 +56,11 @@ def sections(path: Path) -> dict[str, Section]:
         elif name in open_at:
             start = open_at.pop(name)
             body = "\n".join(lines[start + 1 : index]) + "\n"
+            if path.suffix == ".py" and not ast.parse(body).body:
+                raise ValueError(
+                    f"{path}:{start + 1}: section '{name}' has no code: an empty block would "
+                    "be shown and counted as run"
+                )
             found[name] = Section(path, name, start + 2, body)
         else:
             raise ValueError(f"{path}:{index + 1}: [end:{name}] has no matching [start:{name}]")
@@ -77,8 +91,23 @@ def read_section(spec: str, root: Path = ROOT) -> Section:
     return available[name]
 
 
+def on_files(files, config):
+    """Only .md pages: the tests read .md files, so a page in another Markdown suffix that
+    MkDocs also builds (.markdown, .mdown, .mkdn, .mkd) would go untested."""
+    for file in files:
+        if Path(file.src_uri).suffix in MARKDOWN_SUFFIXES[1:]:
+            raise PluginError(f"docs/{file.src_uri}: name the page .md; only .md pages are tested")
+    return files
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     root = Path(config.config_file_path).parent
+    if block := BLOCK_INCLUDE.search(markdown):
+        line = markdown.count("\n", 0, block.start()) + 1
+        where = Path(page.file.abs_src_path).relative_to(root)
+        raise PluginError(
+            f'{where}:{line}: use one include line per block, --8<-- "file.py:section"'
+        )
     for match in INCLUDE.finditer(markdown):
         line = markdown.count("\n", 0, match.start()) + 1
         try:

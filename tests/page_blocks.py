@@ -2,22 +2,28 @@
 
 Every page is read by one parser (`page_blocks`) that sees what a reader sees:
 
-- fences inside content tabs (`=== "Tab"`) and admonitions (`!!! note`, `??? note`) are
-  dedented line for line, so they are found and keep their page line numbers;
+- fences inside content tabs (`=== "Tab"`, `===+`, `===!`) and admonitions (`!!! note`,
+  `!!!note`, `??? note`, `???+ note`) are dedented line for line, tab-indented content
+  included, so they are found and keep their page line numbers;
 - a snippet include line (`--8<-- "snippets/tensors.py:create"`) becomes one line of Python
   that runs that section of the snippet file, compiled under the snippet's own file name and
   line numbers, so a failure points at the snippet file.
 
-Two collectors use it:
+Each page is checked before it runs (`page_problems`): every line of a `pycon` block is a
+prompt or the output of one, and no doctest directive (`# doctest: +SKIP`) silences a check.
 
-- pytest-markdown-docs runs each `python` fence (our parser is handed to it through its
-  `pytest_markdown_docs_markdown_it` hook);
-- `PageFile` runs each page top to bottom in one fresh namespace, as a reader who pastes
-  every block would: `python` fences silently, `pycon` blocks with their shown output checked
-  by doctest. It is the copy-paste test and the output test in one.
+Then each page runs as a reader runs it, top to bottom in one namespace, from the state of a
+fresh interpreter, with warnings as errors:
+
+- `page-in-reading-order` (doctest) runs every block, checking each `pycon` output exactly as
+  Python printed it (`...` elides); it is the copy-paste test and the output test in one;
+- pytest-markdown-docs gives each `python` fence an item of its own; its runner (`PageOrder`)
+  runs the page's earlier blocks first, so a fence may use any name the page defined before;
+- `page-on-another-cpu` runs the page once more in a fresh process with
+  `ATEN_CPU_CAPABILITY=default` (no SIMD kernels): an output that only this CPU prints fails.
 
 `python -m tests.page_blocks PAGE...` rewrites the output shown in the pages' `pycon` blocks
-from a real run (outputs are never typed by hand).
+from a real run (outputs are never typed by hand); `--check` runs the pages' tests instead.
 """
 
 from __future__ import annotations
@@ -25,23 +31,35 @@ from __future__ import annotations
 import contextlib
 import doctest
 import io
+import os
+import random
 import re
+import subprocess
 import sys
 import traceback
+import warnings
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
 from _pytest.doctest import DoctestItem, _get_checker, _get_runner
 from markdown_it import MarkdownIt
+from pytest_markdown_docs._runners import DefaultRunner, register_runner
 from pytest_markdown_docs.plugin import parse_superfences_block_info
 
 from hooks.snippets import INCLUDE, read_section
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = frozenset({"python", "py", "python3"})
-CONTAINER = re.compile(r"^(?P<indent>[ \t]*)(?:===|!!!|\?\?\?\+?)[ \t]")
-OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+# The openers of Material's containers, as pymdownx.tabbed, admonition and pymdownx.details
+# read them; their content is indented by 4 more (a tab counts as 4, as in Python-Markdown).
+CONTAINER = re.compile(r"^(?P<indent> *)(?:={3}[+!]{0,2} +\"|!{3} ?[\w-]|\?{3}\+? ?[\w\"-])")
+OPTIONFLAGS = doctest.ELLIPSIS  # outputs are compared as printed: line breaks and spacing too
+PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")
+# The state of a fresh interpreter: torch seeds its default generator with this constant.
+TORCH_DEFAULT_SEED = 67280421310721
+FRESH_SEED = 0  # Python's and NumPy's generators start from the OS's entropy; the tests fix it
 
 
 def _snippet_line(match: re.Match[str]) -> str:
@@ -53,6 +71,11 @@ def _snippet_line(match: re.Match[str]) -> str:
     return f"exec(compile({section.padded!r}, {str(section.path)!r}, 'exec'))"
 
 
+def _expand_indent(line: str) -> str:
+    body = line.lstrip(" \t")
+    return line[: len(line) - len(body)].expandtabs(4) + body
+
+
 def prepare(text: str) -> str:
     """The page as the tests read it: containers dedented, includes made runnable.
 
@@ -60,7 +83,8 @@ def prepare(text: str) -> str:
     """
     out: list[str] = []
     depths: list[int] = []  # content indentation of each open container
-    for line in text.split("\n"):
+    for raw in text.split("\n"):
+        line = _expand_indent(raw)
         body = line.lstrip(" ")
         indent = len(line) - len(body)
         if body:
@@ -81,6 +105,18 @@ class PageParser(MarkdownIt):
 
     def parse(self, src: str, env=None):
         return super().parse(prepare(src), env)
+
+
+class FenceParser(PageParser):
+    """The parser handed to pytest-markdown-docs: every python fence runs in page order."""
+
+    def parse(self, src: str, env=None):
+        tokens = super().parse(src, env)
+        for token in tokens:
+            info = parse_superfences_block_info(token.info) or [""]
+            if token.type == "fence" and info[0] in PYTHON:
+                token.info = "{" + " ".join([f".{info[0]}", *info[1:], "runner:PageOrder"]) + "}"
+        return tokens
 
 
 @dataclass(frozen=True)
@@ -123,6 +159,39 @@ def page_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def pycon_problems(block: Block) -> list[str]:
+    """What in a pycon block a reader would see but doctest would not check."""
+    problems = []
+    lines = block.code.rstrip("\n").split("\n")
+    for number, line in enumerate(lines, block.line + 1):
+        if not line.strip():
+            problems.append(
+                f"{number}: a blank line in a pycon block ends the output above it, and "
+                "doctest reads what follows as prose, unchecked; write <BLANKLINE> for an "
+                "empty output line and start the next example with >>>"
+            )
+    if lines and not lines[0].startswith(">>>"):
+        problems.append(f"{block.line + 1}: a pycon block starts with a >>> prompt")
+    for example in doctest.DocTestParser().get_examples(block.code):
+        if example.options:
+            problems.append(
+                f"{block.line + 1 + example.lineno}: doctest directives are not allowed on "
+                "pages (an output shown must be checked as shown): "
+                + example.source.strip().split("\n")[0]
+            )
+    return problems
+
+
+def page_problems(path: Path) -> list[str]:
+    """Every problem of a page that is not about running it, as 'page:line: message'."""
+    return [
+        f"{path}:{problem}"
+        for block in page_blocks(path.read_text(encoding="utf-8"))
+        if block.lang == "pycon"
+        for problem in pycon_problems(block)
+    ]
+
+
 def _exec_line(block: Block, filename: str) -> str:
     """The block as one statement (doctest compiles each example as one), page lines kept."""
     padded = "\n" * block.line + block.code
@@ -144,14 +213,96 @@ def page_doctest(path: Path) -> doctest.DocTest:
     return doctest.DocTest(examples, {"__name__": "__main__"}, str(path), str(path), 0, text)
 
 
+def fresh_state() -> None:
+    """Put the global state a page can read back where a fresh interpreter has it.
+
+    A page then prints the same whichever worker runs it and whatever ran there before.
+    """
+    random.seed(FRESH_SEED)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(FRESH_SEED)
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        torch.manual_seed(TORCH_DEFAULT_SEED)
+        torch.set_default_dtype(torch.float32)
+        torch.set_grad_enabled(True)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
+def require_fixed_hash_seed() -> None:
+    if sys.flags.hash_randomization:
+        raise RuntimeError(
+            "page tests need PYTHONHASHSEED=0, or the order of a printed set depends on the "
+            "run: `make test` and pytest's xdist workers set it; for `pytest -n 0`, run "
+            "`PYTHONHASHSEED=0 pytest -n 0 ...`"
+        )
+
+
+@contextlib.contextmanager
+def as_a_reader_runs_it():
+    """Fresh interpreter state, a fixed hash seed, and every warning an error."""
+    require_fixed_hash_seed()
+    fresh_state()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+class PageItem(DoctestItem):
+    """page-in-reading-order: the page's static checks, then the page as one doctest."""
+
+    def runtest(self) -> None:
+        if problems := page_problems(self.path):
+            raise PageProblems("\n".join(problems))
+        with as_a_reader_runs_it():
+            super().runtest()
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, PageProblems | RuntimeError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+class PageProblems(Exception):
+    pass
+
+
+class OtherCpuItem(pytest.Item):
+    """The page run again without this CPU's SIMD kernels, in a fresh process."""
+
+    def runtest(self) -> None:
+        env = {**os.environ, "ATEN_CPU_CAPABILITY": "default", "PYTHONHASHSEED": "0"}
+        command = [sys.executable, "-m", "tests.page_blocks", "--check", str(self.path)]
+        result = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise PageProblems(
+                f"{self.path}: with ATEN_CPU_CAPABILITY=default (no SIMD kernels, as on "
+                "another CPU) the page prints something else: show only what every CPU "
+                "prints (DESIGN.md, contract 4)\n" + result.stdout + result.stderr
+            )
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, PageProblems):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, 0, f"{self.name}: {self.path.name}"
+
+
 class PageFile(pytest.File):
     def collect(self):
         test = page_doctest(self.path)
         if test.examples:
             runner = _get_runner(checker=_get_checker(), optionflags=OPTIONFLAGS)
-            yield DoctestItem.from_parent(
+            yield PageItem.from_parent(
                 self, name="page-in-reading-order", runner=runner, dtest=test
             )
+            if "torch" in self.path.read_text(encoding="utf-8"):
+                yield OtherCpuItem.from_parent(self, name="page-on-another-cpu")
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -160,9 +311,24 @@ def pytest_collect_file(file_path: Path, parent):
     return None
 
 
+def pytest_configure(config) -> None:
+    # Inherited by xdist's workers and by every subprocess the tests start (builds, kernels).
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    # Small models train fastest with one thread a process on 2 cores (DESIGN.md).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_markdown_docs_markdown_it() -> MarkdownIt:
-    return PageParser()
+    return FenceParser()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """All items of one page on one xdist worker (--dist loadgroup), so the fences of a page
+    continue one session instead of each starting the page again."""
+    for item in items:
+        if item.path.suffix == ".md":
+            item.add_marker(pytest.mark.xdist_group(str(item.path)))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -173,7 +339,66 @@ def pytest_terminal_summary(terminalreporter) -> None:
                 terminalreporter.write_line(value)
 
 
-# ---- refreshing the shown outputs -------------------------------------------------------
+# ---- python fences, run in page order (pytest-markdown-docs) ---------------------------
+
+
+@cache
+def _page_steps(path: Path) -> tuple[tuple[int, str, str, bool], ...]:
+    """The page as (line, source, mode, raises) steps: fences whole, pycon examples one each."""
+    steps = []
+    parser = doctest.DocTestParser()
+    for block in page_blocks(path.read_text(encoding="utf-8")):
+        if block.runs:
+            steps.append((block.line, "\n" * block.line + block.code, "exec", False))
+        elif block.lang == "pycon":
+            for example in parser.get_examples(block.code):
+                line = block.line + 1 + example.lineno
+                padded = "\n" * (line - 1) + example.source
+                steps.append((line, padded, "single", example.exc_msg is not None))
+    return tuple(steps)
+
+
+class _Session:
+    def __init__(self) -> None:
+        self.globs: dict = {"__name__": "__main__"}
+        self.done = 0  # how many of the page's steps have run
+
+
+@register_runner()
+class PageOrder(DefaultRunner):
+    """Runs a python fence after the blocks above it, in one namespace per page."""
+
+    sessions: dict[Path, _Session] = {}
+
+    def runtest(self, test, args, *, asyncio_runner=None) -> None:
+        path = Path(test.source_path)
+        steps = _page_steps(path)
+        index = next(i for i, step in enumerate(steps) if step[0] == test.start_line)
+        session = self.sessions.get(path)
+        if session is None or session.done > index:  # another order: start the page again
+            session = self.sessions[path] = _Session()
+        require_fixed_hash_seed()
+        if session.done == 0:
+            fresh_state()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for line, source, mode, raises in steps[session.done : index]:
+                session.done += 1
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        exec(compile(source, str(path), mode), session.globs)
+                except Exception as error:
+                    if not raises:
+                        raise RuntimeError(
+                            f"{path}:{line}: this earlier block raised, so the fence at line "
+                            f"{test.start_line} cannot run after it (the page's "
+                            "page-in-reading-order test shows why)"
+                        ) from error
+            session.done += 1
+            exec(compile(steps[index][1], str(path), "exec"), session.globs)
+
+
+# ---- refreshing the shown outputs, and checking pages from the command line -------------
 
 
 def _run(example: doctest.Example, globs: dict, filename: str) -> str:
@@ -205,23 +430,24 @@ def refresh(path: Path) -> int:
     globs: dict = {"__name__": "__main__"}
     changed = 0
     replacements: list[tuple[Block, list[str]]] = []
-    for block in page_blocks(text):
-        if block.runs:
-            exec(_exec_line(block, str(path)), globs)
-        elif block.lang == "pycon":
-            new: list[str] = []
-            for example in parser.get_examples(block.code, str(path)):
-                got = _run(example, globs, str(path))
-                want = example.want
-                if example.exc_msg is not None or got.startswith("Traceback"):
-                    same = example.exc_msg is not None and got.endswith(example.exc_msg)
-                else:
-                    same = checker.check_output(want, got, OPTIONFLAGS)
-                if not same:
-                    changed += 1
-                    want = got
-                new += _pycon(example, want)
-            replacements.append((block, new))
+    with as_a_reader_runs_it():
+        for block in page_blocks(text):
+            if block.runs:
+                exec(_exec_line(block, str(path)), globs)
+            elif block.lang == "pycon":
+                new: list[str] = []
+                for example in parser.get_examples(block.code, str(path)):
+                    got = _run(example, globs, str(path))
+                    want = example.want
+                    if example.exc_msg is not None or got.startswith("Traceback"):
+                        same = example.exc_msg is not None and got.endswith(example.exc_msg)
+                    else:
+                        same = checker.check_output(want, got, OPTIONFLAGS)
+                    if not same:
+                        changed += 1
+                        want = got
+                    new += _pycon(example, want)
+                replacements.append((block, new))
     for block, new in reversed(replacements):
         first = lines[block.line]  # the first code line carries the container indentation
         indent = first[: len(first) - len(first.lstrip(" "))]
@@ -230,19 +456,37 @@ def refresh(path: Path) -> int:
     return changed
 
 
+def check(path: Path) -> bool:
+    """Run a page's checks and its doctest here; print what fails; True if all passes."""
+    if problems := page_problems(path):
+        print("\n".join(problems))
+        return False
+    runner = doctest.DocTestRunner(optionflags=OPTIONFLAGS)
+    with as_a_reader_runs_it():
+        result = runner.run(page_doctest(path))
+    return result.failed == 0
+
+
+USAGE = """\
+usage: python -m tests.page_blocks [--check] PAGE.md [PAGE.md ...]
+rewrites the output shown in each page's pycon blocks from a real run;
+with --check, runs each page's tests instead and exits 1 if one fails"""
+
+
 def main(argv: list[str]) -> int:
-    if not argv or any(arg.startswith("-") or not arg.endswith(".md") for arg in argv):
-        print("usage: python -m tests.page_blocks PAGE.md [PAGE.md ...]", file=sys.stderr)
-        print(
-            "rewrites the output shown in each page's pycon blocks from a real run", file=sys.stderr
-        )
+    checking = argv[:1] == ["--check"]
+    pages = argv[1:] if checking else argv
+    if not pages or any(arg.startswith("-") or not arg.endswith(".md") for arg in pages):
+        print(USAGE, file=sys.stderr)
         return 2
-    for arg in argv:
-        path = Path(arg)
-        if not path.is_file():
+    for arg in pages:
+        if not Path(arg).is_file():
             print(f"no such page: {arg}", file=sys.stderr)
             return 2
-        print(f"{arg}: {refresh(path)} output(s) rewritten")
+    if checking:
+        return 0 if all([check(Path(arg)) for arg in pages]) else 1
+    for arg in pages:
+        print(f"{arg}: {refresh(Path(arg))} output(s) rewritten")
     return 0
 
 
