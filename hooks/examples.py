@@ -32,8 +32,8 @@ from pathlib import Path
 import jupytext
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
-from mkdocs_jupyter import convert
 from mkdocs.structure.files import File, Files
+from mkdocs_jupyter import convert
 from PIL import Image
 
 NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
@@ -63,7 +63,7 @@ def on_config(config):
 def code_cell_lines(program: Path) -> list[tuple[int, str]]:
     """(line of the cell's first line, its source) for each code cell, in order."""
     lines = program.read_text(encoding="utf-8").split("\n")
-    starts = [n for n, line in enumerate(lines) if (m := CELL_MARKER.match(line))]
+    starts = [n for n, line in enumerate(lines) if CELL_MARKER.match(line)]
     starts = [n for n in starts if "[markdown]" not in lines[n]]
     cells = [c for c in jupytext.read(program).cells if c.cell_type == "code"]
     if lines and not CELL_MARKER.match(lines[0]) and len(cells) == len(starts) + 1:

@@ -41,6 +41,7 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from _pytest.doctest import DoctestItem, _get_checker, _get_runner
@@ -368,7 +369,7 @@ class _Session:
 class PageOrder(DefaultRunner):
     """Runs a python fence after the blocks above it, in one namespace per page."""
 
-    sessions: dict[Path, _Session] = {}
+    sessions: ClassVar[dict[Path, _Session]] = {}
 
     def runtest(self, test, args, *, asyncio_runner=None) -> None:
         path = Path(test.source_path)
