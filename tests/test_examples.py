@@ -56,11 +56,25 @@ def test_example_page_offers_its_program_for_download(site, program):
 
 
 def test_image_tensors_shows_each_layout_and_the_batch(site):
-    text = text_of(page_of(site, ROOT / "examples" / "image_tensors.py"))
+    html = page_of(site, ROOT / "examples" / "image_tensors.py")
+    text = text_of(html)
     assert "shape (427, 640, 3), dtype torch.uint8, values 0..255" in text
     assert "channels first: (3, 427, 640) shares memory with photo: True" in text
+    assert "same shape: True same values: False" in text  # reshape is not permute
     assert "resized: (1, 3, 224, 224)" in text
     assert "batch: (2, 3, 224, 224) torch.float32" in text
-    assert (
-        len(re.findall(r'<img alt="', page_of(site, ROOT / "examples" / "image_tensors.py"))) == 4
-    )
+    # What the page says of the channel figure: the sky bright in every channel, brightest
+    # in blue; the roof tiles red > green > blue; the trees dark in every channel.
+    means = {
+        name: tuple(int(v) for v in values)
+        for name, *values in re.findall(
+            r"(sky|roof tiles|trees): red +(\d+), green +(\d+), blue +(\d+)", text
+        )
+    }
+    assert set(means) == {"sky", "roof tiles", "trees"}, text
+    assert min(means["sky"]) > 200
+    assert means["sky"][2] == max(means["sky"])
+    red, green, blue = means["roof tiles"]
+    assert red - 15 > green > blue + 15
+    assert max(means["trees"]) < 80
+    assert len(re.findall(r'<img alt="', html)) == 5
