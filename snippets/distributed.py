@@ -1,0 +1,77 @@
+"""Code embedded in docs/pytorch/distributed.md, one named section per embed.
+
+Each section runs on its own in a fresh Python, in the order the page shows them.
+"""
+
+# --8<-- [start:worker]
+import os
+from datetime import timedelta
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+
+def train_worker(rank: int, world_size: int, rendezvous: str, ddp: bool, steps: int, results):
+    """One process of the training job: its own data, a shared model if ddp is True."""
+    torch.set_num_threads(1)  # the processes share the machine's cores
+    dist.init_process_group(
+        "gloo",
+        init_method=rendezvous,
+        rank=rank,
+        world_size=world_size,
+        timeout=timedelta(seconds=60),
+    )
+    try:
+        torch.manual_seed(0)  # the same initial weights in every process
+        model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+        if ddp:
+            model = DistributedDataParallel(model)  # averages gradients across processes
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+        data = torch.Generator().manual_seed(100 + rank)  # each process its own examples
+        differences = []
+        for _ in range(steps):
+            x = torch.randn(32, 8, generator=data)
+            loss = nn.functional.mse_loss(model(x), x.sum(dim=1, keepdim=True))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            # Check the claim: gather every process's weights and compare them with rank 0's.
+            mine = torch.cat([p.detach().flatten() for p in model.parameters()])
+            everyone = [torch.empty_like(mine) for _ in range(world_size)]
+            dist.all_gather(everyone, mine)
+            differences.append(max((w - everyone[0]).abs().max().item() for w in everyone))
+        results.put((rank, differences))
+    finally:
+        dist.destroy_process_group()
+    # Leave at once: a gloo process can abort in interpreter shutdown after its work is done.
+    os._exit(0)
+
+
+# --8<-- [end:worker]
+
+# --8<-- [start:launch]
+import tempfile
+from pathlib import Path
+
+import torch.multiprocessing as mp
+
+
+def train_in_processes(ddp: bool, world_size: int = 2, steps: int = 5) -> list[list[float]]:
+    """Run train_worker in world_size processes; per step, the largest weight difference
+    between the processes, as each process measured it."""
+    results = mp.get_context("fork").SimpleQueue()
+    with tempfile.TemporaryDirectory() as folder:
+        rendezvous = (Path(folder) / "rendezvous").as_uri()  # where the processes meet
+        mp.start_processes(  # waits for all; raises, naming the process, if one fails
+            train_worker,
+            args=(world_size, rendezvous, ddp, steps, results),
+            nprocs=world_size,
+            start_method="fork",
+        )
+    reports = dict(results.get() for _ in range(world_size))
+    return [reports[rank] for rank in range(world_size)]
+
+
+# --8<-- [end:launch]
