@@ -12,15 +12,16 @@ Every page is read by one parser (`page_blocks`) that sees what a reader sees:
 Each page is checked before it runs (`page_problems`): every line of a `pycon` block is a
 prompt or the output of one, and no doctest directive (`# doctest: +SKIP`) silences a check.
 
-Then each page runs as a reader runs it, top to bottom in one namespace, from the state of a
-fresh interpreter, with warnings as errors:
+Then each page runs as a reader runs it, top to bottom in one namespace, from one known
+global state (`fresh_state`), with warnings as errors:
 
 - `page-in-reading-order` (doctest) runs every block, checking each `pycon` output exactly as
   Python printed it (`...` elides); it is the copy-paste test and the output test in one;
 - pytest-markdown-docs gives each `python` fence an item of its own; its runner (`PageOrder`)
   runs the page's earlier blocks first, so a fence may use any name the page defined before;
 - `page-on-another-cpu` runs the page once more in a fresh process with
-  `ATEN_CPU_CAPABILITY=default` (no SIMD kernels): an output that only this CPU prints fails.
+  `ATEN_CPU_CAPABILITY=default` (no SIMD kernels) and other global random seeds: an output
+  that only this CPU prints, or that comes from a generator the page did not seed, fails.
 
 `python -m tests.page_blocks PAGE...` rewrites the output shown in the pages' `pycon` blocks
 from a real run (outputs are never typed by hand); `--check` runs the pages' tests instead.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import importlib
 import io
 import os
 import random
@@ -52,21 +54,19 @@ from pytest_markdown_docs.plugin import parse_superfences_block_info
 from hooks.snippets import INCLUDE, read_section
 
 ROOT = Path(__file__).resolve().parents[1]
+PROJECT = {"root": ROOT}  # where include lines are resolved: pytest's rootdir when under pytest
 PYTHON = frozenset({"python", "py", "python3"})
 # The openers of Material's containers, as pymdownx.tabbed, admonition and pymdownx.details
 # read them; their content is indented by 4 more (a tab counts as 4, as in Python-Markdown).
 CONTAINER = re.compile(r"^(?P<indent> *)(?:={3}[+!]{0,2} +\"|!{3} ?[\w-]|\?{3}\+? ?[\w\"-])")
 OPTIONFLAGS = doctest.ELLIPSIS  # outputs are compared as printed: line breaks and spacing too
 PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")
-# The state of a fresh interpreter: torch seeds its default generator with this constant.
-TORCH_DEFAULT_SEED = 67280421310721
-FRESH_SEED = 0  # Python's and NumPy's generators start from the OS's entropy; the tests fix it
 
 
 def _snippet_line(match: re.Match[str]) -> str:
     """One line of Python that runs the snippet section an include line names."""
     try:
-        section = read_section(match["spec"])
+        section = read_section(match["spec"], PROJECT["root"])
     except (LookupError, ValueError) as error:
         return f"raise LookupError({str(error)!r})"
     return f"exec(compile({section.padded!r}, {str(section.path)!r}, 'exec'))"
@@ -214,17 +214,23 @@ def page_doctest(path: Path) -> doctest.DocTest:
     return doctest.DocTest(examples, {"__name__": "__main__"}, str(path), str(path), 0, text)
 
 
-def fresh_state() -> None:
-    """Put the global state a page can read back where a fresh interpreter has it.
+def fresh_state(page: str) -> None:
+    """Put the global state a page can read back in one known place, whatever ran before.
 
-    A page then prints the same whichever worker runs it and whatever ran there before.
+    The global random generators get a fixed seed (PAGE_TEST_SEED, 0 unless set), so a page
+    prints the same whichever worker runs it. `page-on-another-cpu` runs with another seed:
+    an output that depends on a generator the page did not seed fails there.
     """
-    random.seed(FRESH_SEED)
+    seed = int(os.environ.get("PAGE_TEST_SEED", "0"))
+    random.seed(seed)
+    for name in ("numpy", "torch"):  # seeded before the page imports them
+        if re.search(rf"^\s*(>>> )?(import|from) {name}\b", page, re.MULTILINE):
+            importlib.import_module(name)
     if "numpy" in sys.modules:
-        sys.modules["numpy"].random.seed(FRESH_SEED)
+        sys.modules["numpy"].random.seed(seed)
     if "torch" in sys.modules:
         torch = sys.modules["torch"]
-        torch.manual_seed(TORCH_DEFAULT_SEED)
+        torch.manual_seed(seed)
         torch.set_default_dtype(torch.float32)
         torch.set_grad_enabled(True)
     if "matplotlib.pyplot" in sys.modules:
@@ -241,10 +247,10 @@ def require_fixed_hash_seed() -> None:
 
 
 @contextlib.contextmanager
-def as_a_reader_runs_it():
-    """Fresh interpreter state, a fixed hash seed, and every warning an error."""
+def as_a_reader_runs_it(page: Path):
+    """Known global state, a fixed hash seed, and every warning an error."""
     require_fixed_hash_seed()
-    fresh_state()
+    fresh_state(page.read_text(encoding="utf-8"))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         yield
@@ -256,7 +262,7 @@ class PageItem(DoctestItem):
     def runtest(self) -> None:
         if problems := page_problems(self.path):
             raise PageProblems("\n".join(problems))
-        with as_a_reader_runs_it():
+        with as_a_reader_runs_it(self.path):
             super().runtest()
 
     def repr_failure(self, excinfo, style=None):
@@ -273,16 +279,22 @@ class OtherCpuItem(pytest.Item):
     """The page run again without this CPU's SIMD kernels, in a fresh process."""
 
     def runtest(self) -> None:
-        env = {**os.environ, "ATEN_CPU_CAPABILITY": "default", "PYTHONHASHSEED": "0"}
+        env = {
+            **os.environ,
+            "ATEN_CPU_CAPABILITY": "default",
+            "PAGE_TEST_SEED": "1",
+            "PYTHONHASHSEED": "0",
+        }
         command = [sys.executable, "-m", "tests.page_blocks", "--check", str(self.path)]
         result = subprocess.run(
             command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
         )
         if result.returncode != 0:
             raise PageProblems(
-                f"{self.path}: with ATEN_CPU_CAPABILITY=default (no SIMD kernels, as on "
-                "another CPU) the page prints something else: show only what every CPU "
-                "prints (DESIGN.md, contract 4)\n" + result.stdout + result.stderr
+                f"{self.path}: run with ATEN_CPU_CAPABILITY=default (no SIMD kernels, as on "
+                "another CPU) and other seeds in the global random generators, the page "
+                "prints something else: show only what every CPU prints, and seed what is "
+                "random on the page (DESIGN.md, contract 4)\n" + result.stdout + result.stderr
             )
 
     def repr_failure(self, excinfo, style=None):
@@ -302,7 +314,7 @@ class PageFile(pytest.File):
             yield PageItem.from_parent(
                 self, name="page-in-reading-order", runner=runner, dtest=test
             )
-            if "torch" in self.path.read_text(encoding="utf-8"):
+            if re.search(r"\b(torch|numpy|random)\b", self.path.read_text(encoding="utf-8")):
                 yield OtherCpuItem.from_parent(self, name="page-on-another-cpu")
 
 
@@ -313,6 +325,7 @@ def pytest_collect_file(file_path: Path, parent):
 
 
 def pytest_configure(config) -> None:
+    PROJECT["root"] = Path(config.rootpath)
     # Inherited by xdist's workers and by every subprocess the tests start (builds, kernels).
     os.environ.setdefault("PYTHONHASHSEED", "0")
     # Small models train fastest with one thread a process on 2 cores (DESIGN.md).
@@ -380,7 +393,7 @@ class PageOrder(DefaultRunner):
             session = self.sessions[path] = _Session()
         require_fixed_hash_seed()
         if session.done == 0:
-            fresh_state()
+            fresh_state(path.read_text(encoding="utf-8"))
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             for line, source, mode, raises in steps[session.done : index]:
@@ -431,7 +444,7 @@ def refresh(path: Path) -> int:
     globs: dict = {"__name__": "__main__"}
     changed = 0
     replacements: list[tuple[Block, list[str]]] = []
-    with as_a_reader_runs_it():
+    with as_a_reader_runs_it(path):
         for block in page_blocks(text):
             if block.runs:
                 exec(_exec_line(block, str(path)), globs)
@@ -463,7 +476,7 @@ def check(path: Path) -> bool:
         print("\n".join(problems))
         return False
     runner = doctest.DocTestRunner(optionflags=OPTIONFLAGS)
-    with as_a_reader_runs_it():
+    with as_a_reader_runs_it(path):
         result = runner.run(page_doctest(path))
     return result.failed == 0
 

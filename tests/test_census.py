@@ -117,7 +117,7 @@ def collect_page_tests(docs: Path, root: Path = ROOT) -> set[str]:
         "--rootdir", str(root), "-c", str(ROOT / "pyproject.toml"), str(docs),
     ]  # fmt: skip
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode in (0, 5), result.stdout + result.stderr  # 5: nothing to run
     return {line for line in result.stdout.splitlines() if "::" in line}
 
 

@@ -62,7 +62,7 @@ def test_cli_exits_2_on_usage_errors(tmp_path, capsys):
     assert main(["--all"]) == 2
     assert main(["notes.txt"]) == 2
     assert main([str(tmp_path / "missing.md")]) == 2
-    assert "usage: python -m tests.page_blocks PAGE.md" in capsys.readouterr().err
+    assert "usage: python -m tests.page_blocks [--check] PAGE.md" in capsys.readouterr().err
 
 
 def test_cli_reports_what_it_rewrote(tmp_path, capsys):
