@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 export NO_MKDOCS_2_WARNING := 1
+# Pages print sets and dicts: their order must not change from run to run (tests/page_blocks.py).
+export PYTHONHASHSEED := 0
 
 .PHONY: setup serve build test lint format outputs report lock clean
 
@@ -21,9 +23,7 @@ serve: $(STAMP) ## serve the site on http://127.0.0.1:8000, rebuilding on every 
 build: $(STAMP) ## build the site into site/ (strict: any warning fails)
 	$(BIN)/mkdocs build --strict
 
-test: $(STAMP) ## lint, then every test: pages, snippets, examples, the built site
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: $(STAMP) ## every test, lint included: pages, snippets, examples, the built site
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
