@@ -23,8 +23,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from hooks.snippets import read_section
-from tests.test_census import DOCS, ROOT, page_url, shown_blocks
+from tests.test_census import DOCS, ROOT, page_url, shown_blocks, shown_text
 
 pytestmark = pytest.mark.browser
 
@@ -152,6 +151,7 @@ FOUND = """([term, expected]) => [...document.querySelectorAll('.md-search-resul
     .map(a => new URL(a.href))
     .some(u => u.searchParams.get('h') === term && u.pathname.endsWith('/' + expected))"""
 HREFS = "links => links.map(a => a.getAttribute('href'))"
+ANNOTATION = re.compile(r"[ \t]*# \(\d+\)!", re.MULTILINE)
 
 
 def expected_copies(source: Path) -> list[str]:
@@ -164,7 +164,9 @@ def expected_copies(source: Path) -> list[str]:
             examples = doctest.DocTestParser().get_examples(block.code)
             copies.append("\n".join(e.source.rstrip("\n") for e in examples))
         elif block.include:
-            copies.append(read_section(block.include).code)
+            copies.append(shown_text(block, ROOT))
+        elif ".annotate" in block.options:  # Material leaves the markers out of a copy
+            copies.append(ANNOTATION.sub("", block.code))
         else:
             copies.append(block.code)
     return [copy.rstrip("\n") for copy in copies]
