@@ -1,0 +1,63 @@
+"""The digits CNN example and its companion page, as the build ran them (never rerun here).
+
+The claims behind the numbers are asserted with margins; the training time is reported on
+the page, not asserted.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.test_examples import page_of, text_of
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULT = re.compile(
+    r"test accuracy (?P<cnn>[\d.]+) % after (?P<seconds>[\d.]+) s of training "
+    r"\(SVC (?P<svc>[\d.]+) %, logistic regression (?P<lr>[\d.]+) %\)"
+)
+
+
+@pytest.fixture(scope="module")
+def digits_text(site) -> str:
+    return text_of(page_of(site, ROOT / "examples" / "digits_cnn.py"))
+
+
+@pytest.fixture(scope="module")
+def drawn_text(site) -> str:
+    return text_of(page_of(site, ROOT / "examples" / "neural_networks_drawn.py"))
+
+
+def test_digits_cnn_reaches_the_floor_and_matches_the_svc(digits_text):
+    results = list(RESULT.finditer(digits_text))
+    assert len(results) == 1, "the page must print its result line exactly once"
+    numbers = {name: float(value) for name, value in results[0].groupdict().items()}
+    assert numbers["cnn"] >= 98.5, numbers
+    assert numbers["cnn"] >= numbers["svc"] - 1.0, numbers
+    assert numbers["cnn"] > numbers["lr"], numbers
+
+
+def test_digits_cnn_shows_each_step_of_the_workflow(digits_text):
+    assert "train 1144, validation 203, test 450 images" in digits_text
+    assert "one batch: (64, 1, 8, 8) (64,)" in digits_text
+    assert len(re.findall(r"epoch +\d+ +train loss [\d.]+ +val loss", digits_text)) == 12
+    assert "reloaded model gives the same predictions: True" in digits_text
+    assert re.search(r"\d+ of 450 test digits wrong", digits_text)
+
+
+def test_companion_page_shows_what_the_chapters_claim(drawn_text):
+    accuracy = {
+        (problem, name): float(value)
+        for problem, name, value in re.findall(
+            r"(XOR|two moons) +(no activation|ReLU) +test accuracy ([\d.]+)", drawn_text
+        )
+    }
+    assert accuracy["XOR", "no activation"] <= 0.75
+    assert accuracy["XOR", "ReLU"] == 1.0
+    assert accuracy["two moons", "ReLU"] - accuracy["two moons", "no activation"] > 0.05
+    token = float(re.search(r"token accuracy ([\d.]+)", drawn_text)[1])
+    assert token > 0.99
+    errors = dict(re.findall(r"(autoencoder|PCA) +(0\.\d{4})", drawn_text))
+    assert float(errors["autoencoder"]) < 0.85 * float(errors["PCA"])
