@@ -17,6 +17,10 @@ mkdocs-jupyter turns them into pages; this hook does what it does not:
 - moves each figure out of the page into a WebP file beside it, with the alt text its cell
   gives in jupytext metadata: `# %% alt="What the figure shows"`. A figure without one
   fails the build;
+- hides snippet section markers (`# --8<-- [start:fit]`), which let a page embed part of
+  an example, from the notebook page and its copy buttons;
+- executes all the examples at once, one kernel a core (mkdocs-jupyter runs them one by
+  one as it renders each page);
 - fails the build on a fenced code block in a Markdown cell (it would be shown as code and
   never run), and names the program's line of a cell that raises.
 """
@@ -26,7 +30,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import jupytext
@@ -44,6 +50,10 @@ FIGURE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([^"]+)"[^>]*>')
 CELL_MARKER = re.compile(r"^# %%(?P<rest>.*)$")
 MARKDOWN_FENCE = re.compile(r"^#\s*(```|~~~)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# A section marker (`# --8<-- [start:fit]`) lets a page embed part of an example; the
+# notebook page does not show it (the downloaded program keeps it).
+_MARKER = r'(?:<span class="c1">)?# -{1,}8&lt;-{1,} \[(?:start|end):[a-z][-_0-9a-z]*\](?:</span>)?'
+SECTION_MARKER = re.compile(rf"{_MARKER}\n|\n{_MARKER}(?=</)")
 
 _css: dict[str, str] = {}
 
@@ -53,6 +63,7 @@ def _root(config) -> Path:
 
 
 def on_config(config):
+    _runs.clear()
     plugin = config.plugins["mkdocs-jupyter"]
     pins = hashlib.sha256((_root(config) / "requirements.txt").read_bytes()).hexdigest()[:12]
     plugin.config["cache_dir"] = str(_root(config) / ".cache" / "mkdocs-jupyter" / pins)
@@ -98,11 +109,20 @@ def _where_it_raised(program: Path, name: str, error: Exception) -> str:
 
 
 _nb2html = convert.nb2html
+_runs: dict[str, Future[str] | None] = {}  # None: taken by its page
 
 
-def _nb2html_naming_the_line(path: str, **kwargs) -> str:
+def _nb2html_in_parallel(path: str, **kwargs) -> str:
+    """mkdocs-jupyter executes one notebook per page, one after another. The first call
+    starts every example at once, one kernel a core, and each page then takes its own."""
+    if not _runs:
+        pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        for program in sorted(Path(path).parent.glob("*.py")):
+            _runs[str(program)] = pool.submit(_nb2html, str(program), **kwargs)
+        pool.shutdown(wait=False)
+    run, _runs[path] = _runs.get(path), None
     try:
-        return _nb2html(path, **kwargs)
+        return run.result() if run is not None else _nb2html(path, **kwargs)
     except Exception as error:
         if type(error).__name__ != "CellExecutionError":
             raise
@@ -110,7 +130,7 @@ def _nb2html_naming_the_line(path: str, **kwargs) -> str:
         raise PluginError(_where_it_raised(program, f"examples/{program.name}", error)) from error
 
 
-convert.nb2html = _nb2html_naming_the_line
+convert.nb2html = _nb2html_in_parallel
 
 
 @event_priority(100)
@@ -148,6 +168,7 @@ def on_page_content(html: str, page, config, files) -> str:
     html = SCRIPT.sub(lambda m: m.group(0) if "clipboard" in m.group(0) else "", html)
     # Site colours for notebook code in both palettes; a scrollable cell takes keyboard focus.
     html = CODE_CELL.sub(r'<div class="highlight hl-\1"><pre tabindex="0">', html)
+    html = SECTION_MARKER.sub("", html)
     return _figures_to_files(html, page)
 
 

@@ -23,6 +23,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
+from hooks.snippets import MARKER
 from tests.test_census import DOCS, ROOT, page_url, shown_blocks, shown_text
 
 pytestmark = pytest.mark.browser
@@ -156,8 +157,9 @@ ANNOTATION = re.compile(r"[ \t]*# \(\d+\)!", re.MULTILINE)
 
 def expected_copies(source: Path) -> list[str]:
     """What each code block's copy button must give, from the page or program source."""
-    if source.suffix == ".py":
-        return [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
+    if source.suffix == ".py":  # the notebook page leaves out snippet section markers
+        cells = [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
+        return ["\n".join(ln for ln in c.split("\n") if not MARKER.match(ln)) for c in cells]
     copies = []
     for _, block in shown_blocks(source):
         if block.lang == "pycon":

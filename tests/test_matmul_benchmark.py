@@ -1,15 +1,18 @@
-"""examples/matmul_benchmark.py as a command-line tool: its JSON, its usage errors, and a
-sanity check of what it measures (the build runs it as a notebook; this runs the CLI).
+"""examples/matmul_benchmark.py: the page the build executed, and the program as a
+command-line tool (its JSON, its usage errors, and a sanity check of what it measures).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.test_examples import page_of, text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAM = ROOT / "examples" / "matmul_benchmark.py"
@@ -95,3 +98,16 @@ def test_help_exits_0():
     stdout, _ = process.communicate(timeout=60)
     assert process.returncode == 0
     assert "--json FILE" in stdout
+
+
+def test_built_page_shows_the_machine_table_comparison_and_plot(site):
+    """The notebook page, as the build ran it on the build machine (not rerun here)."""
+    html = page_of(site, PROGRAM)
+    text = text_of(html)
+    assert "CPU: " in text
+    assert "one time.time() around the first call:" in text
+    assert "size  dtype     device  library  time (ms)   GFLOP/s" in text
+    for size in (128, 256, 512, 1024):
+        assert f"  {size:>4}  float32   cpu     numpy" in text
+    assert "PyTorch float32 / NumPy float32 on the CPU: " in text
+    assert len(re.findall(r'<img alt="Matmul GFLOP/s against matrix size', html)) == 1
