@@ -28,8 +28,6 @@ from sklearn.datasets import load_sample_image
 photo = torch.tensor(load_sample_image("china.jpg"))  # (height, width, channels), uint8
 chw = photo.permute(2, 0, 1)  # PyTorch's convention: (channels, height, width)
 batch = chw.unsqueeze(0).float() / 255  # (1, 3, 427, 640), values in [0, 1]
-# Each resized value is a weighted average of pixels in [0, 1]; float rounding can put it a
-# hair above 1 (1.0000002), so clamp it back into range.
-resized = F.interpolate(batch, size=(224, 224), mode="bilinear", antialias=True).clamp(0, 1)
+resized = F.interpolate(batch, size=(224, 224), mode="bilinear", antialias=True).clamp(0, 1)  # (1)!
 hwc = resized[0].permute(1, 2, 0)  # back to (224, 224, 3): the (H, W, C) layout of matplotlib
 # --8<-- [end:photo]

@@ -165,12 +165,11 @@ def expected_copies(source: Path) -> list[str]:
         if block.lang == "pycon":
             examples = doctest.DocTestParser().get_examples(block.code)
             copies.append("\n".join(e.source.rstrip("\n") for e in examples))
-        elif block.include:
-            copies.append(shown_text(block, ROOT))
-        elif ".annotate" in block.options:  # Material leaves the markers out of a copy
-            copies.append(ANNOTATION.sub("", block.code))
         else:
-            copies.append(block.code)
+            code = shown_text(block, ROOT) if block.include else block.code
+            if ".annotate" in block.options:  # Material leaves the markers out of a copy
+                code = ANNOTATION.sub("", code)
+            copies.append(code)
     return [copy.rstrip("\n") for copy in copies]
 
 
