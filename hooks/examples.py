@@ -63,6 +63,9 @@ def _root(config) -> Path:
 
 
 def on_config(config):
+    # The kernels run side by side, one a core; torch's default of a thread a core in each
+    # would make them fight (DESIGN.md measured 20x slower). They inherit this environment.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     _runs.clear()
     plugin = config.plugins["mkdocs-jupyter"]
     pins = hashlib.sha256((_root(config) / "requirements.txt").read_bytes()).hexdigest()[:12]

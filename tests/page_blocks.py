@@ -18,7 +18,8 @@ global state (`fresh_state`), with warnings as errors:
 - `page-in-reading-order` (doctest) runs every block, checking each `pycon` output exactly as
   Python printed it (`...` elides); it is the copy-paste test and the output test in one;
 - pytest-markdown-docs gives each `python` fence an item of its own; its runner (`PageOrder`)
-  runs the page's earlier blocks first, so a fence may use any name the page defined before;
+  reports how that fence fared in the page's one run, after every block above it, so a fence
+  may use any name the page defined before (the page runs once a process: `run_page`);
 - `page-on-another-cpu` runs the page once more in a fresh process with
   `ATEN_CPU_CAPABILITY=default` (no SIMD kernels) and other global random seeds: an output
   that only this CPU prints, or that comes from a generator the page did not seed, fails.
@@ -41,9 +42,7 @@ import sys
 import traceback
 import warnings
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from _pytest.doctest import DoctestItem, _get_checker, _get_runner
@@ -256,23 +255,50 @@ def as_a_reader_runs_it(page: Path):
         yield
 
 
+class PageProblems(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PageRun:
+    failure: BaseException | None  # the first failure, as doctest or the checks raised it
+    line: int  # the page line of the failing example (0: the page failed before it ran)
+
+
+_page_runs: dict[Path, PageRun] = {}
+
+
+def run_page(path: Path) -> PageRun:
+    """Check a page, then run it as one doctest; once per process, for every test of it."""
+    if path not in _page_runs:
+        failure, line = None, 0
+        try:
+            if problems := page_problems(path):
+                raise PageProblems("\n".join(problems))
+            runner = _get_runner(
+                checker=_get_checker(), optionflags=OPTIONFLAGS, continue_on_failure=False
+            )
+            with as_a_reader_runs_it(path):
+                runner.run(page_doctest(path), out=[])  # raises at the first failing example
+        except (doctest.DocTestFailure, doctest.UnexpectedException) as error:
+            failure, line = error, error.example.lineno
+        except (PageProblems, RuntimeError) as error:
+            failure = error
+        _page_runs[path] = PageRun(failure, line)
+    return _page_runs[path]
+
+
 class PageItem(DoctestItem):
     """page-in-reading-order: the page's static checks, then the page as one doctest."""
 
     def runtest(self) -> None:
-        if problems := page_problems(self.path):
-            raise PageProblems("\n".join(problems))
-        with as_a_reader_runs_it(self.path):
-            super().runtest()
+        if (failure := run_page(self.path).failure) is not None:
+            raise failure
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, PageProblems | RuntimeError):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
-
-
-class PageProblems(Exception):
-    pass
 
 
 class OtherCpuItem(pytest.Item):
@@ -356,60 +382,28 @@ def pytest_terminal_summary(terminalreporter) -> None:
 # ---- python fences, run in page order (pytest-markdown-docs) ---------------------------
 
 
-@cache
-def _page_steps(path: Path) -> tuple[tuple[int, str, str, bool], ...]:
-    """The page as (line, source, mode, raises) steps: fences whole, pycon examples one each."""
-    steps = []
-    parser = doctest.DocTestParser()
-    for block in page_blocks(path.read_text(encoding="utf-8")):
-        if block.runs:
-            steps.append((block.line, "\n" * block.line + block.code, "exec", False))
-        elif block.lang == "pycon":
-            for example in parser.get_examples(block.code):
-                line = block.line + 1 + example.lineno
-                padded = "\n" * (line - 1) + example.source
-                steps.append((line, padded, "single", example.exc_msg is not None))
-    return tuple(steps)
-
-
-class _Session:
-    def __init__(self) -> None:
-        self.globs: dict = {"__name__": "__main__"}
-        self.done = 0  # how many of the page's steps have run
-
-
 @register_runner()
 class PageOrder(DefaultRunner):
-    """Runs a python fence after the blocks above it, in one namespace per page."""
-
-    sessions: ClassVar[dict[Path, _Session]] = {}
+    """A python fence's own test: how the fence fared in the page's one run (`run_page`),
+    in which it ran after every block above it, in the page's one namespace."""
 
     def runtest(self, test, args, *, asyncio_runner=None) -> None:
         path = Path(test.source_path)
-        steps = _page_steps(path)
-        index = next(i for i, step in enumerate(steps) if step[0] == test.start_line)
-        session = self.sessions.get(path)
-        if session is None or session.done > index:  # another order: start the page again
-            session = self.sessions[path] = _Session()
-        require_fixed_hash_seed()
-        if session.done == 0:
-            fresh_state(path.read_text(encoding="utf-8"))
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            for line, source, mode, raises in steps[session.done : index]:
-                session.done += 1
-                try:
-                    with contextlib.redirect_stdout(io.StringIO()):
-                        exec(compile(source, str(path), mode), session.globs)
-                except Exception as error:
-                    if not raises:
-                        raise RuntimeError(
-                            f"{path}:{line}: this earlier block raised, so the fence at line "
-                            f"{test.start_line} cannot run after it (the page's "
-                            "page-in-reading-order test shows why)"
-                        ) from error
-            session.done += 1
-            exec(compile(steps[index][1], str(path), "exec"), session.globs)
+        run = run_page(path)
+        if run.failure is None or run.line > test.start_line:
+            return
+        if run.line < test.start_line:
+            raise RuntimeError(
+                f"{path}:{run.line + 1}: an earlier block failed, so this fence (line "
+                f"{test.start_line}) never ran; the page-in-reading-order test shows why"
+            )
+        if isinstance(run.failure, doctest.UnexpectedException):
+            _, error, tb = run.failure.exc_info
+            raise error.with_traceback(tb)
+        raise AssertionError(
+            f"{path}:{test.start_line + 1}: this fence printed output that the page does "
+            f"not show:\n{run.failure.got}"
+        )
 
 
 # ---- refreshing the shown outputs, and checking pages from the command line -------------
