@@ -155,6 +155,12 @@ HREFS = "links => links.map(a => a.getAttribute('href'))"
 ANNOTATION = re.compile(r"[ \t]*# \(\d+\)!", re.MULTILINE)
 
 
+# Open every collapsed block (`??? success "Solution"`) around an element.
+OPEN_DETAILS = """e => {
+    for (let d = e.closest('details'); d; d = d.parentElement.closest('details')) d.open = true;
+}"""
+
+
 def expected_copies(source: Path) -> list[str]:
     """What each code block's copy button must give, from the page or program source."""
     if source.suffix == ".py":  # the notebook page leaves out snippet section markers
@@ -197,6 +203,7 @@ def test_every_code_block_copies_its_code_without_prompts_or_output(open_context
         tab = button.evaluate(SHOW_TAB)
         if tab is not None:  # the block sits in a content tab: select that tab first
             page.locator(f"label[for='{tab}']").click()
+        button.evaluate(OPEN_DETAILS)  # a solution in a collapsed block: open it, as a reader does
         button.hover()
         button.click()
         copied = page.evaluate("navigator.clipboard.readText()")
