@@ -5,7 +5,9 @@
 # [What deep learning is good for, and what it is not](../../deep-learning/good-and-bad/) and
 # [Machine learning vs deep learning](../../deep-learning/ml-vs-dl/). The chapters explain
 # each experiment and show its result as a claim that holds on any machine. This page runs
-# the same experiments, with the same data, seeds and models, and prints what came out. Every
+# the same experiments on the same data, with the same models and seeds, and prints what came
+# out (its compact training function reshuffles the batches every epoch, so its figures can
+# differ a little from a run of the chapters' code). Every
 # number here was measured when the site was built, on the build machine's CPU; on another
 # machine the last digits differ.
 #
