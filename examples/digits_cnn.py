@@ -62,7 +62,7 @@ x_train, x_val, y_train, y_val = train_test_split(
 print(f"train {len(x_train)}, validation {len(x_val)}, test {len(x_test)} images")
 
 # %% [markdown]
-# ## A `Dataset` and `DataLoader`s
+# ## A Dataset and its DataLoaders
 #
 # A `Dataset` says how many examples there are and how to fetch one as tensors. A
 # `DataLoader` turns it into batches, shuffled for training (with its own seeded generator,

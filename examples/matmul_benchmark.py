@@ -199,7 +199,7 @@ for dtype, value in peak.items():
         print(f"estimated {dtype} peak: none (no instructions for it among the flags)")
 
 # %% [markdown]
-# ## Why one `time.time()` around the first call misleads
+# ## Why one time.time() around the first call misleads
 #
 # The obvious way to time something is to read the clock before and after one call. The
 # first call of an operation, though, pays one-off costs: PyTorch picks and prepares a

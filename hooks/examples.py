@@ -20,7 +20,7 @@ mkdocs-jupyter turns them into pages; this hook does what it does not:
 - hides snippet section markers (`# --8<-- [start:fit]`), which let a page embed part of
   an example, from the notebook page and its copy buttons;
 - executes all the examples at once, one kernel a core (mkdocs-jupyter runs them one by
-  one as it renders each page);
+  one as it renders each page), and numbers each cell's copy text as its button expects;
 - fails the build on a fenced code block in a Markdown cell (it would be shown as code and
   never run), and names the program's line of a cell that raises.
 """
@@ -49,6 +49,9 @@ SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
 FIGURE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([^"]+)"[^>]*>')
 CELL_MARKER = re.compile(r"^# %%(?P<rest>.*)$")
 MARKDOWN_FENCE = re.compile(r"^#\s*(```|~~~)")
+COPY_BUTTON = re.compile(r'<clipboard-copy\b[^>]*\bfor="cell-(\d+)"')
+COPY_TEXT = re.compile(r'class="clipboard-copy-txt" id="cell-\d+"')
+CODE_HEADING = re.compile(r"^# #{1,6} .*`")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # A section marker (`# --8<-- [start:fit]`) lets a page embed part of an example; the
 # notebook page does not show it (the downloaded program keeps it).
@@ -94,6 +97,11 @@ def _check_markdown_cells(program: Path, name: str) -> None:
             raise PluginError(
                 f"{name}:{number}: a fenced code block in a Markdown cell is shown as code "
                 "but never run; put the code in a code cell"
+            )
+        elif in_markdown and CODE_HEADING.match(line):
+            raise PluginError(
+                f"{name}:{number}: mkdocs-jupyter's table of contents drops `code` from a "
+                "heading and links to an anchor the page does not have; write it as text"
             )
 
 
@@ -172,7 +180,23 @@ def on_page_content(html: str, page, config, files) -> str:
     # Site colours for notebook code in both palettes; a scrollable cell takes keyboard focus.
     html = CODE_CELL.sub(r'<div class="highlight hl-\1"><pre tabindex="0">', html)
     html = SECTION_MARKER.sub("", html)
-    return _figures_to_files(html, page)
+    return _figures_to_files(_number_copy_texts(html, page), page)
+
+
+def _number_copy_texts(html: str, page) -> str:
+    """Number each cell's copy text as its copy button does (`for="cell-3"`).
+
+    mkdocs-jupyter counts the texts in a module-wide counter, which the notebooks executing
+    side by side share, so the texts' numbers interleave across pages.
+    """
+    buttons = COPY_BUTTON.findall(html)
+    numbers = iter(buttons)
+    html = COPY_TEXT.sub(lambda _: f'class="clipboard-copy-txt" id="cell-{next(numbers)}"', html)
+    if len(COPY_TEXT.findall(html)) != len(buttons) or buttons != [
+        str(n) for n in range(1, len(buttons) + 1)
+    ]:
+        raise PluginError(f"{page.file.src_uri}: copy buttons and cell texts do not pair up")
+    return html
 
 
 def _figures_to_files(html: str, page) -> str:

@@ -152,7 +152,7 @@ FOUND = """([term, expected]) => [...document.querySelectorAll('.md-search-resul
     .map(a => new URL(a.href))
     .some(u => u.searchParams.get('h') === term && u.pathname.endsWith('/' + expected))"""
 HREFS = "links => links.map(a => a.getAttribute('href'))"
-ANNOTATION = re.compile(r"[ \t]*# \(\d+\)!", re.MULTILINE)
+ANNOTATION = re.compile(r"# \(\d+\)!")  # Material copies the spaces before it
 
 
 # Open every collapsed block (`??? success "Solution"`) around an element.
@@ -165,7 +165,8 @@ def expected_copies(source: Path) -> list[str]:
     """What each code block's copy button must give, from the page or program source."""
     if source.suffix == ".py":  # the notebook page leaves out snippet section markers
         cells = [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
-        return ["\n".join(ln for ln in c.split("\n") if not MARKER.match(ln)) for c in cells]
+        cells = ["\n".join(ln for ln in c.split("\n") if not MARKER.match(ln)) for c in cells]
+        return [cell.rstrip("\n") for cell in cells]
     copies = []
     for _, block in shown_blocks(source):
         if block.lang == "pycon":
