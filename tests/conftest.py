@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +28,7 @@ class Site:
         return sorted(self.path.rglob("*.html"))
 
 
-def build_site(config: Path, out: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def build_command(config: Path, out: Path) -> tuple[list[str], dict[str, str]]:
     """`mkdocs build --strict`, executing every example (the notebook cache is off)."""
     env = {**os.environ, "NOTEBOOK_CACHE": "false", "NO_MKDOCS_2_WARNING": "1"}
     command = [
@@ -38,15 +42,62 @@ def build_site(config: Path, out: Path, cwd: Path = ROOT) -> subprocess.Complete
         "-d",
         str(out),
     ]
+    return command, env
+
+
+def build_site(config: Path, out: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    command, env = build_command(config, out)
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+# A full run (`make test`: pytest with its testpaths) starts the build as the session starts,
+# so that it runs beside the page tests instead of holding up every test that needs the site.
+BACKGROUND_BUILD = "SITE_BUILD_DIR"
+_background: list[subprocess.Popen] = []
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts its workers, which inherit the variable
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return
+    shared = Path(tempfile.mkdtemp(prefix="site-build-"))
+    os.environ[BACKGROUND_BUILD] = str(shared)
+    command, env = build_command(ROOT / "mkdocs.yml", shared / "site")
+    output = (shared / "site-build.out").open("w", encoding="utf-8")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+    _background.append(process)
+
+    def record() -> None:  # the log the `site` fixture reads: return code, then output
+        returncode = process.wait()
+        output.close()
+        text = (shared / "site-build.out").read_text(encoding="utf-8")
+        (shared / "site-build.tmp").write_text(f"{returncode}\n{text}", encoding="utf-8")
+        (shared / "site-build.tmp").rename(shared / "site-build.log")
+
+    threading.Thread(target=record, daemon=True).start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for process in _background:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        shutil.rmtree(os.environ.pop(BACKGROUND_BUILD), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Site:
-    """The site built once per test run, whichever xdist worker asks first."""
-    shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent  # one directory for all workers of this run
+    """The site built once per test run: in the background since the session started, or by
+    whichever xdist worker asks first."""
+    if background := os.environ.get(BACKGROUND_BUILD):
+        shared = Path(background)
+        while not (shared / "site-build.log").exists():
+            time.sleep(0.1)
+    else:
+        shared = tmp_path_factory.getbasetemp()
+        if worker_id != "master":
+            shared = shared.parent  # one directory for all workers of this run
     out, log = shared / "site", shared / "site-build.log"
     with FileLock(str(shared / "site.lock")):
         if not log.exists():

@@ -20,9 +20,10 @@ global state (`fresh_state`), with warnings as errors:
 - pytest-markdown-docs gives each `python` fence an item of its own; its runner (`PageOrder`)
   reports how that fence fared in the page's one run, after every block above it, so a fence
   may use any name the page defined before (the page runs once a process: `run_page`);
-- `page-on-another-cpu` runs the page once more in a fresh process with
-  `ATEN_CPU_CAPABILITY=default` (no SIMD kernels) and other global random seeds: an output
-  that only this CPU prints, or that comes from a generator the page did not seed, fails.
+- `check_on_another_cpu` (tests/test_pages_on_another_cpu.py) runs every page once more in a
+  fresh process with `ATEN_CPU_CAPABILITY=default` (no SIMD kernels) and other global random
+  seeds: an output that only this CPU prints, or that comes from a generator the page did
+  not seed, fails.
 
 `python -m tests.page_blocks PAGE...` rewrites the output shown in the pages' `pycon` blocks
 from a real run (outputs are never typed by hand); `--check` runs the pages' tests instead.
@@ -217,7 +218,7 @@ def fresh_state(page: str) -> None:
     """Put the global state a page can read back in one known place, whatever ran before.
 
     The global random generators get a fixed seed (PAGE_TEST_SEED, 0 unless set), so a page
-    prints the same whichever worker runs it. `page-on-another-cpu` runs with another seed:
+    prints the same whichever worker runs it. `check_on_another_cpu` runs with another seed:
     an output that depends on a generator the page did not seed fails there.
     """
     seed = int(os.environ.get("PAGE_TEST_SEED", "0"))
@@ -301,35 +302,15 @@ class PageItem(DoctestItem):
         return super().repr_failure(excinfo)
 
 
-class OtherCpuItem(pytest.Item):
-    """The page run again without this CPU's SIMD kernels, in a fresh process."""
+ANOTHER_CPU = {"ATEN_CPU_CAPABILITY": "default", "PAGE_TEST_SEED": "1", "PYTHONHASHSEED": "0"}
 
-    def runtest(self) -> None:
-        env = {
-            **os.environ,
-            "ATEN_CPU_CAPABILITY": "default",
-            "PAGE_TEST_SEED": "1",
-            "PYTHONHASHSEED": "0",
-        }
-        command = [sys.executable, "-m", "tests.page_blocks", "--check", str(self.path)]
-        result = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            raise PageProblems(
-                f"{self.path}: run with ATEN_CPU_CAPABILITY=default (no SIMD kernels, as on "
-                "another CPU) and other seeds in the global random generators, the page "
-                "prints something else: show only what every CPU prints, and seed what is "
-                "random on the page (DESIGN.md, contract 4)\n" + result.stdout + result.stderr
-            )
 
-    def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, PageProblems):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
-
-    def reportinfo(self):
-        return self.path, 0, f"{self.name}: {self.path.name}"
+def check_on_another_cpu(pages: list[Path]) -> subprocess.CompletedProcess[str]:
+    """Run pages again in one fresh process, without this CPU's SIMD kernels and with other
+    seeds in the global random generators; its output names each page that fails."""
+    command = [sys.executable, "-m", "tests.page_blocks", "--check", *map(str, pages)]
+    env = {**os.environ, **ANOTHER_CPU}
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
 
 
 class PageFile(pytest.File):
@@ -340,8 +321,6 @@ class PageFile(pytest.File):
             yield PageItem.from_parent(
                 self, name="page-in-reading-order", runner=runner, dtest=test
             )
-            if re.search(r"\b(torch|numpy|random)\b", self.path.read_text(encoding="utf-8")):
-                yield OtherCpuItem.from_parent(self, name="page-on-another-cpu")
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -361,14 +340,6 @@ def pytest_configure(config) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_markdown_docs_markdown_it() -> MarkdownIt:
     return FenceParser()
-
-
-def pytest_collection_modifyitems(items) -> None:
-    """All items of one page on one xdist worker (--dist loadgroup), so the fences of a page
-    continue one session instead of each starting the page again."""
-    for item in items:
-        if item.path.suffix == ".md":
-            item.add_marker(pytest.mark.xdist_group(str(item.path)))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -472,6 +443,8 @@ def check(path: Path) -> bool:
     runner = doctest.DocTestRunner(optionflags=OPTIONFLAGS)
     with as_a_reader_runs_it(path):
         result = runner.run(page_doctest(path))
+    if result.failed:
+        print(f"{path}: {result.failed} of {result.attempted} examples failed")
     return result.failed == 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -41,7 +42,9 @@ class Refs(HTMLParser):
                 self.links.append(value)
 
 
+@functools.cache
 def refs(page: Path) -> Refs:
+    """What a built page fetches, links to and names (parsed once: pages link to each other)."""
     parser = Refs()
     parser.feed(page.read_text(encoding="utf-8"))
     return parser
