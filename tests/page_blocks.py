@@ -127,7 +127,6 @@ class Block:
     line: int  # 1-based page line of the opening fence
     end: int  # 1-based page line of the closing fence
     code: str  # what runs: containers dedented, includes made runnable
-    source: str  # the lines as written on the page, between the fences
     include: str | None  # "file:section" when the block embeds a snippet
 
     @property
@@ -144,8 +143,7 @@ def page_blocks(text: str) -> list[Block]:
             continue
         info = parse_superfences_block_info(token.info) or [""]
         start, stop = token.map
-        source = "\n".join(lines[start + 1 : stop - 1])
-        include = INCLUDE.search(source)
+        include = INCLUDE.search("\n".join(lines[start + 1 : stop - 1]))
         blocks.append(
             Block(
                 lang=info[0],
@@ -153,7 +151,6 @@ def page_blocks(text: str) -> list[Block]:
                 line=start + 1,
                 end=stop,
                 code=token.content,
-                source=source,
                 include=include["spec"] if include else None,
             )
         )
