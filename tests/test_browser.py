@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import doctest
 import functools
+import gzip
 import http.server
+import io
 import os
 import re
 import threading
@@ -48,13 +50,43 @@ def page_urls() -> dict[str, Path | None]:
 PAGES = page_urls()
 
 
+# What a static host such as GitHub Pages compresses when the browser accepts gzip.
+COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".py", ".ipynb"}
+
+
+@functools.cache
+def gzipped(path: Path) -> bytes:
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+
+
+class Host(http.server.SimpleHTTPRequestHandler):
+    """Serves the site as its host does: text gzip-compressed, so that the bytes a first
+    visit transfers are measured as a reader's browser receives them."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not urlsplit(self.path).path.endswith("/"):
+                return super().send_head()  # which redirects /dir to /dir/
+            path = path / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepts and path.suffix in COMPRESSED and path.is_file()):
+            return super().send_head()
+        body = gzipped(path)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
 @pytest.fixture(scope="session")
 def base_url(site) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(site.path))
+    handler = functools.partial(Host, directory=str(site.path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/"
@@ -252,15 +284,46 @@ def serious_violations(page, context: dict | None, options: dict) -> list[str]:
     ]
 
 
+FIRST_VISIT_BYTES = 400_000
+# The lines of a page's title: a title that wraps leaves no word alone on its last line.
+TITLE_LINES = """() => {
+    const range = document.createRange();
+    const title = document.querySelector('article h1');  // its text, not its ¶ link
+    range.selectNodeContents([...title.childNodes].find(n => n.nodeType === Node.TEXT_NODE));
+    const lines = new Map();
+    for (const r of range.getClientRects()) {
+        const top = Math.round(r.top);
+        lines.set(top, (lines.get(top) ?? 0) + r.width);
+    }
+    return [...lines.values()];
+}"""
+
+
+def first_visit_bytes(finished: list) -> dict[str, int]:
+    """Bytes each response of a load took on the wire (headers and compressed body)."""
+    weights: dict[str, int] = {}
+    for request in finished:
+        sizes = request.sizes()
+        weights[request.url] = sizes["responseHeadersSize"] + sizes["responseBodySize"]
+    return weights
+
+
 @pytest.mark.parametrize("url", PAGES)
 def test_page_loads_cleanly_and_has_no_serious_accessibility_violations_in_either_palette(
     open_context, base_url, url
 ):
-    """One load a page: no console errors, no request leaving localhost, alt text on every
-    image; then axe in the light palette and, the system switched to dark, in the dark one."""
+    """One load a page, in a fresh profile (nothing cached): no console errors, no request
+    leaving localhost, at most 400 KB transferred, alt text on every image, a title without
+    a lone word on its last line; then axe in the light palette and, the system switched to
+    dark, in the dark one.
+
+    The weight counts every response the load fetched before the network went idle: the
+    HTML, CSS, JavaScript, images, and the search index that Material's search fetches at
+    load. Text is served gzip-compressed, as the site's host serves it (`Host`)."""
     context = open_context(color_scheme="light")
-    requests, errors = [], []
+    requests, errors, finished = [], [], []
     context.on("request", lambda r: requests.append(r.url))
+    context.on("requestfinished", lambda r: finished.append(r))
     page = context.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -268,6 +331,15 @@ def test_page_loads_cleanly_and_has_no_serious_accessibility_violations_in_eithe
     assert not errors, errors
     remote = [r for r in requests if urlsplit(r).hostname != "127.0.0.1"]
     assert not remote, remote
+    weights = first_visit_bytes(finished)
+    assert any(u.endswith("search_index.json") for u in weights), "the search index was not fetched"
+    heaviest = sorted(weights.items(), key=lambda item: -item[1])[:5]
+    assert sum(weights.values()) <= FIRST_VISIT_BYTES, (
+        f"a first visit transfers {sum(weights.values())} bytes; heaviest: {heaviest}"
+    )
+    if url != "404.html":
+        lines = page.evaluate(TITLE_LINES)
+        assert lines[-1] >= lines[0] / 3, f"the title's last line is a lone word: {lines}"
     for img in page.locator("img").all():
         alt = (img.get_attribute("alt") or "").strip()
         assert alt, img.evaluate("e => e.outerHTML")

@@ -6,9 +6,12 @@ import html as html_lib
 import re
 from pathlib import Path
 
+import jupytext
+import nbformat
 import pytest
 from PIL import Image
 
+from hooks.examples import run_seconds
 from tests.test_census import built_page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,3 +81,24 @@ def test_image_tensors_shows_each_layout_and_the_batch(site):
     assert red - 15 > green > blue + 15
     assert max(means["trees"]) < 80
     assert len(re.findall(r'<img alt="', html)) == 5
+
+
+@pytest.mark.parametrize("program", EXAMPLES, ids=lambda p: p.name)
+def test_example_page_offers_the_notebook_it_ran_with_its_outputs(site, program):
+    """The .ipynb the download button gives: a valid notebook, the program's code cells as
+    jupytext reads them, the outputs of the build's run; its run time is the page's."""
+    html = page_of(site, program)
+    name = f"{program.stem}.ipynb"
+    assert f'<a href="{name}" download' in html
+    notebook = nbformat.read(built_page(site.path, program).parent / name, as_version=4)
+    nbformat.validate(notebook)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    expected = [c.source for c in jupytext.read(program).cells if c.cell_type == "code"]
+    assert [c.source for c in code] == expected
+    assert [c.execution_count for c in code if c.source.strip()] == list(
+        range(1, len([c for c in code if c.source.strip()]) + 1)
+    )
+    assert any(c.outputs for c in code), "the notebook has no outputs"
+    line = re.search(r'<p class="tested-with">([^<]*)</p>', html)
+    assert line, "no tested-with line on the page"
+    assert f", in {run_seconds(notebook):.1f} s of execution on the build machine." in line[1]
