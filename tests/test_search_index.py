@@ -1,8 +1,8 @@
 """Search finds each chapter by the terms its issue promised readers would search for.
 
-The browser test (tests/test_browser.py) types a few terms into the real search box; this
-checks every promised term cheaply in the built search index: some indexed section of the
-expected page contains the term.
+The browser test (tests/test_browser_interaction.py) types a few terms into the real search
+box; this checks every promised term cheaply in the built search index: some indexed section
+of the expected page contains the term.
 """
 
 from __future__ import annotations
