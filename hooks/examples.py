@@ -65,6 +65,14 @@ CELL_MARKER = re.compile(r"^# %%(?P<rest>.*)$")
 MARKDOWN_FENCE = re.compile(r"^#\s*(```|~~~)")
 COPY_BUTTON = re.compile(r'<clipboard-copy\b[^>]*\bfor="cell-(\d+)"')
 COPY_TEXT = re.compile(r'class="clipboard-copy-txt" id="cell-\d+"')
+# Where one printed text arrived as two stream messages (the kernel flushes its output on a
+# timer, so a busy machine splits a line), as two output areas: join them into one, as the
+# text was printed.
+STREAM_BREAK = re.compile(
+    r'</pre>\s*</div>\s*</div>\s*<div class="jp-OutputArea-child">\s*'
+    r'<div class="jp-OutputPrompt jp-OutputArea-prompt"></div>\s*'
+    r'<div class="jp-RenderedText jp-OutputArea-output" data-mime-type="text/plain"[^>]*>\s*<pre>'
+)
 CODE_HEADING = re.compile(r"^# #{1,6} .*`")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # A section marker (`# --8<-- [start:fit]`) lets a page embed part of an example; the
@@ -239,6 +247,7 @@ def on_page_content(html: str, page, config, files) -> str:
     # Site colours for notebook code in both palettes; a scrollable cell takes keyboard focus.
     html = CODE_CELL.sub(r'<div class="highlight hl-\1"><pre tabindex="0">', html)
     html = SECTION_MARKER.sub("", html)
+    html = STREAM_BREAK.sub("", html)
     _write_notebook(page)
     return _figures_to_files(_number_copy_texts(html, page), page)
 

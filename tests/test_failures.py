@@ -470,6 +470,17 @@ def test_a_page_named_markdown_fails_the_build(tmp_path):
 
 # ---- correct pages pass: every form Material renders, run and counted ---------------------
 
+# One line of output that reaches the notebook as two stream messages.
+SPLIT_PRINT = """\
+import sys
+import time
+
+print("printed in", end="")
+sys.stdout.flush()
+time.sleep(0.3)
+print(" two parts")
+"""
+
 CORRECT_PAGE = """\
     # A part
 
@@ -560,13 +571,16 @@ def test_a_page_using_every_form_material_renders_passes_the_tests_and_the_censu
         "snippets/demo.py": DEMO_SNIPPET,
         "snippets/whole.py": '"""A whole file."""\n\n# --8<-- [start:it]\nwhole = "whole"\n'
         "# --8<-- [end:it]\n",
-        "examples/demo.py": "# %%\nx = 1\n\n# %%\n\n# %%\nprint(x)\n",
+        "examples/demo.py": "# %%\nx = 1\n\n# %%\n\n# %%\nprint(x)\n\n# %%\n" + SPLIT_PRINT,
     }
     summary = build_and_census(
         tmp_path, pages, ["index.md", "part/index.md", "examples/notes.md", "examples/demo.py"]
     )
     assert "census: 13 of 14 page code blocks exercised (13 executed, 0 shell/text" in summary
-    assert "0 shown outputs unchecked; 2 of 2 notebook cells executed; 1 not runnable" in summary
+    assert "0 shown outputs unchecked; 3 of 3 notebook cells executed; 1 not runnable" in summary
+    # a text the kernel sent in two messages is shown as printed, in one piece
+    notebook = (tmp_path / "site" / "examples" / "demo" / "index.html").read_text("utf-8")
+    assert "<pre>printed in two parts\n</pre>" in notebook
     assert "1 x not run: it needs a TPU and this is a test page" in summary
     result = run_pytest_on(tmp_path / "docs", root=tmp_path)
     assert result.returncode == 0, result.stdout
