@@ -1,4 +1,5 @@
-"""Snippet files: each runs as a program, and each of its sections is embedded on a page."""
+"""Snippet files (and the sections of examples): each section runs on its own, and each is
+embedded on a page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from hooks.snippets import INCLUDE, read_section, sections
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = sorted((ROOT / "snippets").glob("*.py"))
+# Examples may hold sections too (the training loop `fit`): a page embeds them, and the
+# program stays whole for those who download it.
+EXAMPLES_WITH_SECTIONS = [p for p in sorted((ROOT / "examples").glob("*.py")) if sections(p)]
 
 
 def embedded_specs() -> set[str]:
@@ -46,7 +50,16 @@ def test_snippet_file_is_its_sections_and_each_runs_on_its_own(path: Path):
             exec(code, {"__name__": "__main__"})
 
 
-@pytest.mark.parametrize("path", SNIPPETS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXAMPLES_WITH_SECTIONS, ids=lambda p: p.name)
+def test_each_section_of_an_example_runs_on_its_own(path: Path):
+    """A reader copies an embedded block alone, so it carries its own imports."""
+    for section in sections(path).values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            exec(compile(section.padded, str(path), "exec"), {"__name__": "__main__"})
+
+
+@pytest.mark.parametrize("path", SNIPPETS + EXAMPLES_WITH_SECTIONS, ids=lambda p: p.name)
 def test_every_section_is_embedded_on_a_page(path: Path):
     relative = path.relative_to(ROOT).as_posix()
     unused = {f"{relative}:{name}" for name in sections(path)} - embedded_specs()
