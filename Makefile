@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt Makefile | cksum | cut -d' ' -f1)
 export NO_MKDOCS_2_WARNING := 1
 # Pages print sets and dicts: their order must not change from run to run (tests/page_blocks.py).
 export PYTHONHASHSEED := 0
@@ -14,6 +14,8 @@ setup: $(STAMP)
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	# The build hooks and the tests import the engine (engine/): put the project on the path.
+	$(BIN)/python -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'course.pth').write_text('$(CURDIR)\n')"
 	rm -f $(VENV)/.installed-*
 	touch $@
 

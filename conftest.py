@@ -1,3 +1,3 @@
-"""Loads the page-block plugin for every path pytest collects (docs/ included)."""
+"""Loads the engine's pytest plugin for every path pytest collects (docs/ included)."""
 
-pytest_plugins = ["tests.page_blocks"]
+pytest_plugins = ["engine.plugin"]

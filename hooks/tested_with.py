@@ -1,10 +1,11 @@
 """One quiet line at the end of every page with code: what its code was verified with.
 
-Generated at build, never typed: torch's version from the project's requirements.txt (the
-pin the tests install), Python's from the run (the build's interpreter, which runs the tests
-too; a notebook page's from the kernel that ran it), "CPU" when the installed torch is the
-CPU build, and, on an example page, how long its cells ran in this build
-(hooks/examples.py puts that in `page.meta`; list this hook after it in mkdocs.yml).
+Generated at build, never typed, from the run: torch's version as installed in the
+interpreter that builds the site and runs the page tests and the example kernels (not the
+pin in requirements.txt, which may say otherwise), Python's from the run (a notebook page's
+from the kernel that ran it), "CPU" when the installed torch is the CPU build, and, on an
+example page, how long its cells ran (hooks/notebooks.py puts that in `page.meta`; list
+this hook after it in mkdocs.yml).
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import sys
-from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-TORCH_PIN = re.compile(r"^torch==(?P<version>[^\s;#]+)", re.MULTILINE | re.IGNORECASE)
 RUN_CODE = re.compile(r'<div class="language-(?:python|pycon)\b')
 NOT_RUN = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*\{[^}\n]*\bnotest\b", re.MULTILINE)
 LINE_CLASS = "tested-with"
@@ -25,21 +24,17 @@ _torch: dict[str, str] = {}
 
 
 def on_config(config):
-    requirements = Path(config.config_file_path).parent / "requirements.txt"
-    pin = TORCH_PIN.search(requirements.read_text(encoding="utf-8"))
-    if pin is None:
-        raise PluginError(f"{requirements}: no exact torch==X pin to say what pages run with")
-    _torch["version"] = pin["version"]
+    try:
+        installed = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        raise PluginError("torch is not installed: pages cannot say what they ran with") from None
+    _torch["version"], _, _torch["local"] = installed.partition("+")
     return config
 
 
 def _device() -> str:
-    """' (CPU)' when the installed torch is the CPU build; '' when it is not known."""
-    try:
-        installed = importlib.metadata.version("torch")
-    except importlib.metadata.PackageNotFoundError:
-        return ""
-    return " (CPU)" if installed.endswith("+cpu") else ""
+    """' (CPU)' when the installed torch is the CPU build, else ''."""
+    return " (CPU)" if _torch["local"] == "cpu" else ""
 
 
 def tested_with_line(page, html: str) -> str | None:

@@ -1,5 +1,5 @@
-"""The applications example page, as the build ran it (never rerun here): the claims behind
-its measured numbers, with margins."""
+"""The applications example, as its one run printed it (the engine's executed notebook,
+shared with the build): the claims behind its measured numbers, with margins."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_examples import page_of, text_of
+from engine.site import built_page
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def text(site) -> str:
-    return text_of(page_of(site, ROOT / "examples" / "applications_measured.py"))
+def text(example_text) -> str:
+    return example_text("applications_measured")
 
 
 def number(text: str, pattern: str) -> float:
@@ -63,5 +63,5 @@ def test_cartpole_policies(text):
 
 
 def test_four_figures(site):
-    html = page_of(site, ROOT / "examples" / "applications_measured.py")
+    html = built_page(site.path, ROOT / "examples" / "applications_measured.py").read_text("utf-8")
     assert len(re.findall(r'<img alt="', html)) == 4

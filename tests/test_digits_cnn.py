@@ -1,4 +1,5 @@
-"""The digits CNN example and its companion page, as the build ran them (never rerun here).
+"""The digits CNN example and its companion page, as their one run printed it (the engine's
+executed notebooks, shared with the build).
 
 The claims behind the numbers are asserted with margins; the training time is reported on
 the page, not asserted.
@@ -7,13 +8,9 @@ the page, not asserted.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.test_examples import page_of, text_of
-
-ROOT = Path(__file__).resolve().parents[1]
 RESULT = re.compile(
     r"test accuracy (?P<cnn>[\d.]+) % after (?P<seconds>[\d.]+) s of training "
     r"\(SVC (?P<svc>[\d.]+) %, logistic regression (?P<lr>[\d.]+) %\)"
@@ -21,13 +18,13 @@ RESULT = re.compile(
 
 
 @pytest.fixture(scope="module")
-def digits_text(site) -> str:
-    return text_of(page_of(site, ROOT / "examples" / "digits_cnn.py"))
+def digits_text(example_text) -> str:
+    return example_text("digits_cnn")
 
 
 @pytest.fixture(scope="module")
-def drawn_text(site) -> str:
-    return text_of(page_of(site, ROOT / "examples" / "neural_networks_drawn.py"))
+def drawn_text(example_text) -> str:
+    return example_text("neural_networks_drawn")
 
 
 def test_digits_cnn_reaches_the_floor_and_matches_the_svc(digits_text):

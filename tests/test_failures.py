@@ -7,16 +7,26 @@ toward a workaround.
 - an output that doctest would not check fails: a directive, text after a blank line, line
   breaks other than Python's, an output only this CPU prints, a page run without a fixed
   hash seed; so does a warning, and an empty snippet section;
+- the sandbox: a block past its time limit, a connection attempt, a file left in the
+  project, global state left by another page, an output that depends on the hash seed or
+  the date;
 - the census fails, naming the page and line, on a block it parsed differently from the
   built page, and on a notest fence whose reason a reader cannot see;
 - a misspelt snippet file or section fails the build naming the page, file and section;
   so do a page named .markdown and a fenced block in a notebook's Markdown cell;
 - a link to a missing page or anchor fails the strict build;
-- an example that raises fails the build naming its line; so does a figure without alt text.
+- an example that raises, hangs, connects, writes into the project, draws a huge figure or
+  tags a cell `raises-exception` fails the build naming its line; so does a figure without
+  alt text.
+
+Each case costs what it needs: pages run through the engine's runner in this process, small
+sites build in this process; a subprocess only where the case is about one (pytest's items
+and exit code, the hash seed a process starts with, the other-CPU run).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
@@ -25,11 +35,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import build_site
-from tests.page_blocks import check_on_another_cpu
-from tests.test_census import census, collect_page_tests, compare_blocks
+from engine import pages
+from engine.blocks import FenceParser
+from engine.census import compare_blocks, example_census, page_census, summary
+from engine.site import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 DEMO_SNIPPET = """\
 \"\"\"Code for the test pages.\"\"\"
 
@@ -48,27 +58,41 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
 
 
-def run_pytest_on(*pages: Path, root: Path | None = None, hash_seed: str | None = "0"):
+def write_page(tmp_path: Path, text: str, name: str = "broken.md") -> Path:
+    write(tmp_path, {name: text, "snippets/demo.py": DEMO_SNIPPET})
+    return tmp_path / name
+
+
+def failure_of(page: Path) -> str:
+    """The page's run through the engine's runner (as its tests run it): the message."""
+    run = pages.run(page)
+    assert run.failure is not None, f"{page.name} passed"
+    return run.failure.message
+
+
+def run_pytest_on(*paths: Path, root: Path, hash_seed: str | None = "0"):
     """Run this project's page tests on pages of another project, as `make test` would."""
-    root = root or pages[0].parent
     (root / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if key != "PYTHONHASHSEED"}
     if hash_seed is not None:
         env["PYTHONHASHSEED"] = hash_seed
     command = [
-        sys.executable, "-m", "pytest", "-p", "tests.page_blocks", "--markdown-docs",
+        sys.executable, "-m", "pytest", "-p", "engine.plugin", "--markdown-docs",
         "--markdown-docs-syntax=superfences", "-n", "0", "-p", "no:cacheprovider",
-        "--rootdir", str(root), "-c", str(root / "pytest.ini"), *map(str, pages),
+        "--rootdir", str(root), "-c", str(root / "pytest.ini"), *map(str, paths),
     ]  # fmt: skip
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
 
 
-def write_page(tmp_path: Path, text: str) -> Path:
-    write(tmp_path, {"broken.md": text, "snippets/demo.py": DEMO_SNIPPET})
-    return tmp_path / "broken.md"
+def on_another_cpu(*paths: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "engine", "check", "--another-cpu", *map(str, paths)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
 
 
-def test_a_raising_fence_in_a_tab_fails_with_page_and_line(tmp_path):
+# ---- pytest's items: one subprocess for what only pytest can show -----------------------
+
+
+def test_pytest_items_fail_with_page_and_line_and_hash_seed_is_required(tmp_path):
     page = write_page(
         tmp_path,
         """\
@@ -84,17 +108,32 @@ def test_a_raising_fence_in_a_tab_fails_with_page_and_line(tmp_path):
             total = sum(numbers)
             raise ValueError("broken in a tab")
             ```
+
+        ```python
+        after = 1
+        ```
         """,
     )
-    result = run_pytest_on(page)
+    result = run_pytest_on(page, root=tmp_path)
     out = result.stdout
     assert result.returncode == 1, out
     # pytest-markdown-docs collected the fence inside the tab, and points at page line 11
     assert "broken.md::[CodeFence#2][line:9]" in out
-    assert f'File "{page}", line 11, in <module>\n    raise ValueError' in out
-    # the page-in-reading-order test fails at the same block
-    assert "UNEXPECTED EXCEPTION: ValueError('broken in a tab')" in out
-    assert f"{page}:10: UnexpectedException" in out
+    assert f'File "{page}", line 11, in <module>' in out
+    assert "ValueError: broken in a tab" in out
+    # the page's own test fails at the same block; the fence after it names that block
+    assert f"{page}:10: this block raised" in out
+    assert f"(so the fence at {page}:15 never ran" in out
+    assert "3 failed, 1 passed" in out
+    # without a fixed hash seed the page refuses to run, saying how to run it
+    seeded = write_page(tmp_path, '```pycon\n>>> {"b", "a"} == {"a", "b"}\nTrue\n```\n', "ok.md")
+    assert run_pytest_on(seeded, root=tmp_path).returncode == 0
+    result = run_pytest_on(seeded, root=tmp_path, hash_seed=None)
+    assert result.returncode == 1
+    assert "page runs need PYTHONHASHSEED=0" in result.stdout
+
+
+# ---- pages, through the engine's runner in this process ---------------------------------
 
 
 def test_a_wrong_shown_output_fails_with_page_line_expected_and_got(tmp_path):
@@ -113,217 +152,80 @@ def test_a_wrong_shown_output_fails_with_page_line_expected_and_got(tmp_path):
         ```
         """,
     )
-    result = run_pytest_on(page)
-    out = result.stdout
-    assert result.returncode == 1, out
-    assert f"{page}:8: DocTestFailure" in out
-    assert "Expected:\n    4\nGot:\n    3" in out
+    message = failure_of(page)
+    assert message.startswith(f"{page}:8: the output differs")
+    assert "Expected:\n    4\nGot:\n    3" in message
 
 
 def test_a_misspelt_section_inside_a_fence_fails_the_page_test_naming_it(tmp_path):
-    page = write_page(
-        tmp_path,
-        """\
-        ```python
-        --8<-- "snippets/demo.py:eno"
-        ```
-        """,
-    )
-    result = run_pytest_on(page)
-    assert result.returncode == 1
+    page = write_page(tmp_path, '```python\n--8<-- "snippets/demo.py:eno"\n```\n')
     assert "snippet file 'snippets/demo.py' has no section 'eno' (its sections: one)" in (
-        result.stdout
+        failure_of(page)
     )
 
-
-def make_project(tmp_path: Path, pages: dict[str, str], nav: list[str], hooks: list[str]) -> Path:
-    """A site that inherits mkdocs.yml (theme, extensions, plugins) with its own pages."""
-    write(tmp_path, pages)
-    (tmp_path / "requirements.txt").write_text("", encoding="utf-8")
-    config = tmp_path / "mkdocs.yml"
-    config.write_text(
-        textwrap.dedent(f"""\
-            INHERIT: {ROOT / "mkdocs.yml"}
-            docs_dir: docs
-            theme:
-              custom_dir: {ROOT / "overrides"}
-            extra_css: []
-            watch: []
-            nav: {nav}
-            hooks: {[str(ROOT / "hooks" / hook) for hook in hooks]}
-            """),
-        encoding="utf-8",
-    )
-    return config
-
-
-def test_a_misspelt_snippet_section_fails_the_build_naming_page_file_and_section(tmp_path):
-    config = make_project(
-        tmp_path,
-        {
-            "docs/index.md": """\
-                # Home
-
-                ```python
-                --8<-- "snippets/demo.py:setpu"
-                ```
-                """,
-            "snippets/demo.py": "# --8<-- [start:setup]\nx = 1\n# --8<-- [end:setup]\n",
-        },
-        nav=["index.md"],
-        hooks=["snippets.py"],
-    )
-    result = build_site(config, tmp_path / "site", cwd=tmp_path)
-    assert result.returncode == 1
-    assert (
-        "docs/index.md:4: snippet file 'snippets/demo.py' has no section 'setpu' "
-        "(its sections: setup)" in result.stderr
-    )
-
-
-def test_a_missing_snippet_file_fails_the_build_naming_it(tmp_path):
-    config = make_project(
-        tmp_path,
-        {"docs/index.md": '# Home\n\n```python\n--8<-- "snippets/nope.py:setup"\n```\n'},
-        nav=["index.md"],
-        hooks=["snippets.py"],
-    )
-    result = build_site(config, tmp_path / "site", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "docs/index.md:4: snippet file 'snippets/nope.py' does not exist" in result.stderr
-
-
-def test_a_broken_link_or_anchor_fails_the_strict_build(tmp_path):
-    config = make_project(
-        tmp_path,
-        {
-            "docs/index.md": "# Home\n\n[A](other.md#nowhere) and [B](missing.md).\n",
-            "docs/other.md": "# Other\n\n## Somewhere\n",
-        },
-        nav=["index.md", "other.md"],
-        hooks=[],
-    )
-    result = build_site(config, tmp_path / "site", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "does not contain an anchor '#nowhere'" in result.stderr
-    assert "contains a link 'missing.md', but the target is not found" in result.stderr
-
-
-BROKEN_EXAMPLES = {
-    "a cell that raises": (
-        """\
-        # %%
-        print("this cell runs")
-
-        # %%
-        ratio = 1 / 0
-        """,
-        "examples/broken.py:5: this cell raised ZeroDivisionError: division by zero",
-    ),
-    "a fenced code block in a Markdown cell": (
-        """\
-        # %% [markdown]
-        # Run this:
-        #
-        # ```python
-        # print("never run")
-        # ```
-
-        # %%
-        print("this cell runs")
-        """,
-        "examples/broken.py:4: a fenced code block in a Markdown cell is shown as code",
-    ),
-    "a figure without alt text": (
-        """\
-        # %%
-        import matplotlib.pyplot as plt
-
-        plt.plot([1, 2, 3])
-        plt.show()
-        """,
-        "examples/broken.py: 1 figure(s) but 0 cell(s) with alt text",
-    ),
-}
-
-
-@pytest.mark.parametrize(("program", "message"), BROKEN_EXAMPLES.values(), ids=BROKEN_EXAMPLES)
-def test_a_broken_example_fails_the_build(tmp_path, program, message):
-    config = make_project(
-        tmp_path,
-        {"docs/index.md": "# Home\n", "examples/broken.py": program},
-        nav=["index.md", "examples/broken.py"],
-        hooks=["examples.py"],
-    )
-    result = build_site(config, tmp_path / "site", cwd=tmp_path)
-    assert result.returncode == 1
-    assert message in result.stderr
-
-
-# ---- outputs shown but not checked, and code that hides in Material's containers --------
 
 BROKEN_PAGES = {
     "a doctest directive": (
-        """\
-        ```pycon
-        >>> 1 + 1  # doctest: +SKIP
-        3
-        ```
-        """,
+        "```pycon\n>>> 1 + 1  # doctest: +SKIP\n3\n```\n",
         "broken.md:2: doctest directives are not allowed on pages",
     ),
     "text after a blank line": (
-        """\
-        ```pycon
-        >>> 1 + 1
-        2
-
-        stale = "never checked"
-        ```
-        """,
+        '```pycon\n>>> 1 + 1\n2\n\nstale = "never checked"\n```\n',
         "broken.md:4: a blank line in a pycon block ends the output above it",
     ),
     "an output with other line breaks": (
-        """\
-        ```pycon
-        >>> list(range(3))
-        [0,
-         1, 2]
-        ```
-        """,
-        "broken.md:2: DocTestFailure",
+        "```pycon\n>>> list(range(3))\n[0,\n 1, 2]\n```\n",
+        "broken.md:2: the output differs",
     ),
     "a warning from page code": (
-        """\
-        ```python
-        import warnings
-
-        warnings.warn("this API is going away", UserWarning, stacklevel=1)
-        ```
-        """,
-        "UserWarning: this API is going away",
+        '```python\nimport warnings\n\nwarnings.warn("going away", UserWarning, stacklevel=1)\n'
+        "```\n",
+        "UserWarning: going away",
     ),
     "an empty snippet section": (
-        """\
-        ```python
-        --8<-- "snippets/demo.py:empty"
-        ```
-        """,
+        '```python\n--8<-- "snippets/demo.py:empty"\n```\n',
         "section 'empty' has no code",
+    ),
+    "a block past its time limit": (
+        "```python\nimport time\n\ntime.sleep(5)\n```\n",
+        "broken.md:2: this block raised",
+    ),
+    "a connection attempt": (
+        '```python\nimport socket\n\nsocket.create_connection(("127.0.0.1", 9), timeout=1)\n```\n',
+        "tried to connect to ('127.0.0.1', 9): pages and examples run offline",
+    ),
+    "a file written into the project": (
+        '```python\nfrom pathlib import Path\n\nPath("{root}", "LEAKED.txt").write_text("x")\n'
+        "```\n",
+        "the page's run left files in the project: ['LEAKED.txt']",
     ),
 }
 
 
 @pytest.mark.parametrize(("text", "message"), BROKEN_PAGES.values(), ids=BROKEN_PAGES)
-def test_an_unchecked_output_or_a_warning_fails_the_page_test(tmp_path, text, message):
-    page = write_page(tmp_path, text)
-    snippet = tmp_path / "snippets" / "demo.py"
+def test_an_unchecked_output_a_warning_or_an_escape_fails_the_page(
+    tmp_path, monkeypatch, text, message
+):
+    monkeypatch.setenv("ENGINE_BLOCK_TIMEOUT", "1")
+    project = tmp_path / "project"
+    page = write_page(project, text.replace("{root}", str(project)))
+    snippet = project / "snippets" / "demo.py"
     snippet.write_text(
         snippet.read_text() + "\n# --8<-- [start:empty]\n# nothing\n# --8<-- [end:empty]\n"
     )
-    result = run_pytest_on(page)
-    assert result.returncode == 1, result.stdout
-    assert message in result.stdout
+    found = failure_of(page)
+    assert message in found, found
+    if "sleep" in text:
+        assert "this block ran past 1 s (ENGINE_BLOCK_TIMEOUT)" in found
+
+
+def test_a_relative_path_stays_in_the_scratch_folder(tmp_path):
+    page = write_page(
+        tmp_path / "project",
+        '```python\nfrom pathlib import Path\n\nPath("../LEAKED.txt").write_text("x")\n```\n',
+    )
+    assert pages.run(page).failure is None
+    assert not list(tmp_path.rglob("LEAKED.txt"))
 
 
 CONTAINERS = {
@@ -344,13 +246,17 @@ def test_a_raising_fence_in_any_container_fails_with_page_and_line(tmp_path, con
     page = tmp_path / "broken.md"
     page.write_text(text, encoding="utf-8")
     line = text.split("\n").index(next(ln for ln in text.split("\n") if "raise" in ln)) + 1
-    result = run_pytest_on(page)
-    assert result.returncode == 1, result.stdout
-    assert "2 failed" in result.stdout  # the fence's own item and the page's
-    assert f'File "{page}", line {line}' in result.stdout
+    # the fence is one pytest-markdown-docs collects, and the page's run fails at its line
+    fences = [t for t in FenceParser(tmp_path).parse(text) if t.type == "fence"]
+    assert [t.map[0] + 1 for t in fences] == [line - 1]
+    assert "runner:PageOrder" in fences[0].info
+    message = failure_of(page)
+    assert f'File "{page}", line {line}' in message
+    assert "ValueError: hidden" in message
 
 
-def test_a_page_prints_the_same_after_any_page_and_fails_if_it_does_not_seed(tmp_path):
+def test_a_page_prints_the_same_after_any_page_and_fails_if_it_does_not_seed(tmp_path, monkeypatch):
+    monkeypatch.setenv("ENGINE_REUSE", "0")  # run each page every time
     shown = """\
         ```pycon
         >>> import random
@@ -367,26 +273,69 @@ def test_a_page_prints_the_same_after_any_page_and_fails_if_it_does_not_seed(tmp
             "unseeded.md": shown,
         },
     )
-    pages = [tmp_path / name for name in ("a.md", "b.md", "unseeded.md")]
-    for order in (pages, pages[::-1]):
-        # the same outputs in the page tests, whatever ran before
-        assert run_pytest_on(*order, root=tmp_path).returncode == 0
-    # with other seeds, the page that did not seed prints something else
-    assert check_on_another_cpu(pages[:2]).returncode == 0
-    result = check_on_another_cpu(pages)
+    names = ("a.md", "b.md", "unseeded.md")
+    for order in (names, names[::-1]):  # the same outputs, whatever ran before
+        for name in order:
+            assert pages.run(tmp_path / name).failure is None, name
+    result = on_another_cpu(*(tmp_path / name for name in names))
     assert result.returncode == 1
-    assert f"{pages[2]}: 1 of 2 examples failed" in result.stdout
+    assert f"{tmp_path / 'b.md'}: passed" in result.stdout
+    assert f"{tmp_path / 'unseeded.md'}: FAILED" in result.stdout
+    assert f"{tmp_path / 'unseeded.md'}:3: the output differs" in result.stdout
 
 
-def test_a_page_run_without_a_fixed_hash_seed_fails_saying_how_to_run_it(tmp_path):
-    page = write_page(tmp_path, '```pycon\n>>> {"b", "a"} == {"a", "b"}\nTrue\n```\n')
-    assert run_pytest_on(page).returncode == 0
-    result = run_pytest_on(page, hash_seed=None)
+def test_state_another_page_left_behind_does_not_change_a_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("ENGINE_REUSE", "0")
+    write(
+        tmp_path,
+        {
+            "leaks.md": """\
+                ```pycon
+                >>> import torch
+                >>> torch.set_printoptions(precision=2)
+                >>> torch.set_default_dtype(torch.float64)
+                >>> _ = torch.set_grad_enabled(False)
+                >>> torch.tensor([1 / 3])
+                tensor([0.33])
+                ```
+                """,
+            "victim.md": """\
+                ```pycon
+                >>> import torch
+                >>> torch.tensor([1 / 3])
+                tensor([0.3333])
+                >>> torch.is_grad_enabled()
+                True
+                ```
+                """,
+        },
+    )
+    for name in ("leaks.md", "victim.md", "leaks.md", "victim.md"):
+        run = pages.run(tmp_path / name)
+        assert run.failure is None, run.failure
+
+
+def test_outputs_that_depend_on_the_hash_seed_or_the_date_fail_on_another_cpu(tmp_path):
+    words = {"pear", "apple", "fig", "kiwi", "lime", "plum", "date", "yuzu"}
+    today = datetime.date.today()
+    write(
+        tmp_path,
+        {  # what this process prints: its hash seed is the page tests' (0), and it is today
+            "set.md": f"```pycon\n>>> {sorted(words)!r}[0]\n'apple'\n>>> set({sorted(words)!r})\n"
+            f"{set(sorted(words))!r}\n```\n",
+            "today.md": f"```pycon\n>>> import datetime\n>>> str(datetime.date.today())\n"
+            f"'{today}'\n```\n",
+        },
+    )
+    assert pages.run(tmp_path / "set.md").failure is None
+    assert pages.run(tmp_path / "today.md").failure is None
+    result = on_another_cpu(tmp_path / "set.md", tmp_path / "today.md")
     assert result.returncode == 1
-    assert "page tests need PYTHONHASHSEED=0" in result.stdout
+    assert f"{tmp_path / 'set.md'}:4: the output differs" in result.stdout
+    assert f"{tmp_path / 'today.md'}:3: the output differs" in result.stdout
 
 
-def test_an_output_that_only_this_cpu_prints_fails_the_page_test(tmp_path):
+def test_an_output_that_only_this_cpu_prints_fails_on_another_cpu(tmp_path):
     code = "import torch; torch.manual_seed(0); print(torch.randn(10000).sum().item())"
     printed = {
         capability: subprocess.run(
@@ -411,10 +360,123 @@ def test_an_output_that_only_this_cpu_prints_fails_the_page_test(tmp_path):
         ```
         """,
     )
-    assert run_pytest_on(page).returncode == 0  # on this CPU
-    result = check_on_another_cpu([page])
+    assert pages.run(page).failure is None  # on this CPU
+    result = on_another_cpu(page)
     assert result.returncode == 1
-    assert f"{page}: 1 of 3 examples failed" in result.stdout
+    assert f"{page}:4: the output differs" in result.stdout
+
+
+# ---- the build, in this process ------------------------------------------------------------
+
+
+def test_a_misspelt_snippet_section_fails_the_build_naming_page_file_and_section(project, build):
+    config = project(
+        {
+            "docs/index.md": '# Home\n\n```python\n--8<-- "snippets/demo.py:setpu"\n```\n',
+            "snippets/demo.py": "# --8<-- [start:setup]\nx = 1\n# --8<-- [end:setup]\n",
+        },
+        nav=["index.md"],
+        hooks=["snippets.py"],
+    )
+    passed, log = build(config)
+    assert not passed
+    assert (
+        "docs/index.md:4: snippet file 'snippets/demo.py' has no section 'setpu' "
+        "(its sections: setup)" in log
+    )
+
+
+def test_a_missing_snippet_file_fails_the_build_naming_it(project, build):
+    config = project(
+        {"docs/index.md": '# Home\n\n```python\n--8<-- "snippets/nope.py:setup"\n```\n'},
+        nav=["index.md"],
+        hooks=["snippets.py"],
+    )
+    passed, log = build(config)
+    assert not passed
+    assert "docs/index.md:4: snippet file 'snippets/nope.py' does not exist" in log
+
+
+def test_a_broken_link_or_anchor_fails_the_strict_build(project, build):
+    config = project(
+        {
+            "docs/index.md": "# Home\n\n[A](other.md#nowhere) and [B](missing.md).\n",
+            "docs/other.md": "# Other\n\n## Somewhere\n",
+        },
+        nav=["index.md", "other.md"],
+        hooks=[],
+    )
+    passed, log = build(config)
+    assert not passed
+    assert "does not contain an anchor '#nowhere'" in log
+    assert "contains a link 'missing.md', but the target is not found" in log
+
+
+def test_a_page_named_markdown_fails_the_build(project, build):
+    config = project(
+        {"docs/index.md": "# Home\n", "docs/other.markdown": "# Other\n"},
+        nav=["index.md", "other.markdown"],
+        hooks=["snippets.py"],
+    )
+    passed, log = build(config)
+    assert not passed
+    assert "docs/other.markdown: name the page .md; only .md pages are tested" in log
+
+
+BROKEN_EXAMPLES = {
+    "a cell that raises": (
+        '# %%\nprint("this cell runs")\n\n# %%\nratio = 1 / 0\n',
+        "examples/broken.py:5: this cell raised ZeroDivisionError: division by zero",
+    ),
+    "a fenced code block in a Markdown cell": (
+        '# %% [markdown]\n# Run this:\n#\n# ```python\n# print("never run")\n# ```\n\n'
+        '# %%\nprint("this cell runs")\n',
+        "examples/broken.py:4: a fenced code block in a Markdown cell is shown as code",
+    ),
+    "a figure without alt text": (
+        "# %%\nimport matplotlib.pyplot as plt\n\nplt.plot([1, 2, 3])\nplt.show()\n",
+        "examples/broken.py: 1 figure(s) but 0 cell(s) with alt text",
+    ),
+    "a cell past its time limit": (
+        '# %%\nprint("first")\n\n# %%\nimport time\n\ntime.sleep(30)\n',
+        "examples/broken.py:5: this cell ran past 3 s (ENGINE_CELL_TIMEOUT)",
+    ),
+    "a connection attempt": (
+        '# %%\nimport socket\n\nsocket.create_connection(("127.0.0.1", 9), timeout=1)\n',
+        "examples/broken.py:4: this cell raised ConnectionRefusedError: examples/broken.py "
+        "tried to connect to ('127.0.0.1', 9): pages and examples run offline",
+    ),
+    "a file written into the project": (
+        '# %%\nfrom pathlib import Path\n\nPath("{root}", "LEAKED.txt").write_text("x")\n',
+        "examples/broken.py: the run left files in the project: ['LEAKED.txt']",
+    ),
+    "a huge figure": (
+        '# %% alt="Far too many digits, drawn side by side"\n'
+        "import matplotlib.pyplot as plt\n\nplt.figure(figsize=(300, 2))\nplt.plot(range(9))\n"
+        "plt.show()\n",
+        "pixels; cap what a figure draws (a broken run can make one huge)",
+    ),
+    "a cell tagged raises-exception": (
+        '# %% tags=["raises-exception"]\nraise ValueError("shown on purpose")\n',
+        "examples/broken.py:1: a cell tagged raises-exception",
+    ),
+}
+
+
+@pytest.mark.parametrize(("program", "message"), BROKEN_EXAMPLES.values(), ids=BROKEN_EXAMPLES)
+def test_a_broken_example_fails_the_build(tmp_path, monkeypatch, project, build, program, message):
+    monkeypatch.setenv("ENGINE_CELL_TIMEOUT", "3")
+    config = project(
+        {
+            "docs/index.md": "# Home\n",
+            "examples/broken.py": program.replace("{root}", str(tmp_path)),
+        },
+        nav=["index.md", "examples/broken.py"],
+        hooks=["notebooks.py", "notebook_css.py"],
+    )
+    passed, log = build(config)
+    assert not passed, log
+    assert message in log
 
 
 # ---- the census: block by block, and reasons a reader can see ---------------------------
@@ -435,14 +497,24 @@ def test_the_census_names_the_block_it_parsed_differently_from_the_built_page(tm
         compare_blocks(page, html.replace("hidden = 3", "second = 2") * 2, tmp_path)
 
 
-def build_and_census(tmp_path: Path, pages: dict[str, str], nav: list[str]) -> str:
-    config = make_project(tmp_path, pages, nav, hooks=["snippets.py", "pycon.py", "examples.py"])
-    result = build_site(config, tmp_path / "site", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    return census(tmp_path, tmp_path / "site", collect_page_tests(tmp_path / "docs", tmp_path))
+def collected_items(docs: Path) -> set[str]:
+    """The node ids pytest would collect from a docs folder, without running pytest: the
+    page item for a page with code, and one item a python fence (as FenceParser makes them)."""
+    root = docs.parent
+    ids = set()
+    for page in sorted(docs.rglob("*.md")):
+        node = page.relative_to(root).as_posix()
+        if pages.page_doctest(page).examples:
+            ids.add(f"{node}::page-in-reading-order")
+        text = page.read_text(encoding="utf-8")
+        for number, token in enumerate(
+            [t for t in FenceParser(root).parse(text) if "runner:PageOrder" in t.info], 1
+        ):
+            ids.add(f"{node}::[CodeFence#{number}][line:{token.map[0] + 1}]")
+    return ids
 
 
-def test_a_notest_reason_hidden_in_a_comment_fails_the_census(tmp_path):
+def test_a_notest_reason_hidden_in_a_comment_fails_the_census(project, build, tmp_path):
     page = """\
         # Home
 
@@ -452,20 +524,11 @@ def test_a_notest_reason_hidden_in_a_comment_fails_the_census(tmp_path):
         import torch_xla
         ```
         """
+    config = project({"docs/index.md": page}, ["index.md"], hooks=["snippets.py", "pycon.py"])
+    passed, log = build(config)
+    assert passed, log
     with pytest.raises(AssertionError, match=r"docs/index.md:5: notest fence without its own"):
-        build_and_census(tmp_path, {"docs/index.md": page}, ["index.md"])
-
-
-def test_a_page_named_markdown_fails_the_build(tmp_path):
-    config = make_project(
-        tmp_path,
-        {"docs/index.md": "# Home\n", "docs/other.markdown": "# Other\n"},
-        nav=["index.md", "other.markdown"],
-        hooks=["snippets.py"],
-    )
-    result = build_site(config, tmp_path / "site", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "docs/other.markdown: name the page .md; only .md pages are tested" in result.stderr
+        page_census(tmp_path / "docs" / "index.md", tmp_path / "site", set())
 
 
 # ---- correct pages pass: every form Material renders, run and counted ---------------------
@@ -563,8 +626,10 @@ CORRECT_PAGE = """\
     """
 
 
-def test_a_page_using_every_form_material_renders_passes_the_tests_and_the_census(tmp_path):
-    pages = {
+def test_a_page_using_every_form_material_renders_passes_the_tests_and_the_census(
+    tmp_path, project, build
+):
+    files = {
         "docs/index.md": "# Home\n",
         "docs/part/index.md": CORRECT_PAGE,
         "docs/examples/notes.md": "# Named like a folder\n\n```pycon\n>>> 2 * 3\n6\n```\n",
@@ -573,16 +638,23 @@ def test_a_page_using_every_form_material_renders_passes_the_tests_and_the_censu
         "# --8<-- [end:it]\n",
         "examples/demo.py": "# %%\nx = 1\n\n# %%\n\n# %%\nprint(x)\n\n# %%\n" + SPLIT_PRINT,
     }
-    summary = build_and_census(
-        tmp_path, pages, ["index.md", "part/index.md", "examples/notes.md", "examples/demo.py"]
+    config = project(
+        files,
+        ["index.md", "part/index.md", "examples/notes.md", "examples/demo.py"],
+        hooks=["snippets.py", "pycon.py", "notebooks.py", "notebook_css.py"],
     )
-    assert "census: 13 of 14 page code blocks exercised (13 executed, 0 shell/text" in summary
-    assert "0 shown outputs unchecked; 3 of 3 notebook cells executed; 1 not runnable" in summary
+    passed, log = build(config)
+    assert passed, log
+    site, docs = tmp_path / "site", tmp_path / "docs"
+    collected = collected_items(docs)
+    counts = [page_census(page, site, collected) for page in sorted(docs.rglob("*.md"))]
+    counts.append(example_census(tmp_path / "examples" / "demo.py", site))
+    line = summary(counts)
+    assert "census: 13 of 14 page code blocks exercised (13 executed, 0 shell/text" in line
+    assert "0 shown outputs unchecked; 3 of 3 notebook cells executed; 1 not runnable" in line
+    assert "1 x not run: it needs a TPU and this is a test page" in line
     # a text the kernel sent in two messages is shown as printed, in one piece
-    notebook = (tmp_path / "site" / "examples" / "demo" / "index.html").read_text("utf-8")
+    notebook = (site / "examples" / "demo" / "index.html").read_text("utf-8")
     assert "<pre>printed in two parts\n</pre>" in notebook
-    assert "1 x not run: it needs a TPU and this is a test page" in summary
-    result = run_pytest_on(tmp_path / "docs", root=tmp_path)
-    assert result.returncode == 0, result.stdout
-    # 10 fences, and the page test of each page with code
-    assert "12 passed" in result.stdout
+    for page in sorted(docs.rglob("*.md")):
+        assert pages.run(page).failure is None, page

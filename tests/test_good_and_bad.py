@@ -8,19 +8,15 @@ printed on the page, never asserted.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.test_examples import page_of, text_of
-
-ROOT = Path(__file__).resolve().parents[1]
 NUMBER = r"([\d.]+(?:e[-+]\d+)?)"
 
 
 @pytest.fixture(scope="module")
-def text(site) -> str:
-    return text_of(page_of(site, ROOT / "examples" / "good_and_bad_measured.py"))
+def text(example_text) -> str:
+    return example_text("good_and_bad_measured")
 
 
 def numbers(text: str, pattern: str) -> list[float]:

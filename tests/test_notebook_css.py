@@ -1,8 +1,8 @@
-"""hooks/examples.py's `used_css`: the notebook stylesheet keeps the rules its pages use."""
+"""hooks/notebook_css.py's `used_css`: the notebook stylesheet keeps the rules its pages use."""
 
 from __future__ import annotations
 
-from hooks.examples import used_css
+from hooks.notebook_css import used_css
 
 PAGE = """<html><body data-md-color-scheme="default"><div class="jupyter-wrapper">
 <div class="jp-Cell jp-CodeCell" id="cell-1"><pre>x</pre></div></div></body></html>"""

@@ -1,8 +1,10 @@
-"""`python -m tests.page_blocks PAGE.md` (make outputs) rewrites shown outputs from a real run."""
+"""`python -m engine refresh PAGE.md` (make outputs) rewrites shown outputs from a real run,
+through the same runner as the page tests."""
 
 from __future__ import annotations
 
-from tests.page_blocks import main, refresh
+from engine.__main__ import main
+from engine.pages import refresh
 
 PAGE = """\
 # A page
@@ -60,13 +62,16 @@ def test_refresh_rewrites_stale_outputs_and_keeps_matching_elided_ones(tmp_path)
 def test_cli_exits_2_on_usage_errors(tmp_path, capsys):
     assert main([]) == 2
     assert main(["--all"]) == 2
-    assert main(["notes.txt"]) == 2
-    assert main([str(tmp_path / "missing.md")]) == 2
-    assert "usage: python -m tests.page_blocks [--check] PAGE.md" in capsys.readouterr().err
+    assert main(["refresh", "notes.txt"]) == 2
+    assert main(["refresh", str(tmp_path / "missing.md")]) == 2
+    assert main(["check"]) == 2
+    assert main(["check", "--report"]) == 2
+    assert main(["examples", "notes.md"]) == 2
+    assert "usage: python -m engine check [--another-cpu]" in capsys.readouterr().err
 
 
 def test_cli_reports_what_it_rewrote(tmp_path, capsys):
     page = tmp_path / "page.md"
     page.write_text(PAGE, encoding="utf-8")
-    assert main([str(page)]) == 0
+    assert main(["refresh", str(page)]) == 0
     assert capsys.readouterr().out == f"{page}: 3 output(s) rewritten\n"

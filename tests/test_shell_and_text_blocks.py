@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from tests.test_census import DOCS, ROOT, shown_blocks
+from engine.blocks import shown_blocks
+from engine.site import DOCS, ROOT
 
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", re.MULTILINE)
 

@@ -8,6 +8,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from engine.notebooks import programs
+from engine.site import ROOT, built_page
+
 MAX_PAGE_BYTES = 300_000
 MAX_SEARCH_INDEX_BYTES = 500_000
 # Attributes that make the browser fetch something (as opposed to a link a reader may follow).
@@ -109,10 +112,12 @@ def test_notebook_css_is_shared_not_inlined_and_only_what_the_pages_use(site):
     assert 5_000 < len(css) < 60_000, f"notebook.css is {len(css)} bytes"
     assert ".jupyter-wrapper .jp-OutputArea-output pre{" in css
     assert "[data-md-color-scheme=slate] .jupyter-wrapper" in css  # the dark palette's rules
-    for page in (site.path / "examples").rglob("index.html"):
+    for program in programs(ROOT):
+        page = built_page(site.path, program)
         html = page.read_text(encoding="utf-8")
-        assert "<style" not in html, f"{page.relative_to(site.path)} inlines CSS"
-        assert 'href="../../assets/stylesheets/notebook.css"' in html
+        where = page.relative_to(site.path)
+        assert "<style" not in html, f"{where} inlines CSS"
+        assert 'href="../../assets/stylesheets/notebook.css"' in html, f"{where}: no notebook.css"
     other = (site.path / "pytorch" / "tensors" / "index.html").read_text(encoding="utf-8")
     assert "notebook.css" not in other
 

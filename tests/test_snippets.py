@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks.snippets import INCLUDE, read_section, sections
+from engine.snippets import INCLUDE, read_section, sections
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = sorted((ROOT / "snippets").glob("*.py"))
@@ -83,3 +83,17 @@ def test_read_section_names_the_file_and_section_it_cannot_find():
         read_section("snippets/tensors.py:phtoo")
     with pytest.raises(LookupError, match=r"snippet file 'snippets/tensor.py' does not exist"):
         read_section("snippets/tensor.py:photo")
+
+
+def test_a_duplicate_section_name_is_refused_naming_both_lines(tmp_path):
+    snippet = tmp_path / "snippets" / "demo.py"
+    snippet.parent.mkdir()
+    snippet.write_text(
+        "# --8<-- [start:one]\nx = 1\n# --8<-- [end:one]\n"
+        "# --8<-- [start:one]\ny = 2\n# --8<-- [end:one]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ValueError, match=r"demo.py:4: duplicate section 'one' \(first started at line 1\)"
+    ):
+        sections(snippet)

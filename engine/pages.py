@@ -1,0 +1,257 @@
+"""The page runner: one for the page tests, the other-CPU check and `make outputs`.
+
+A page runs as a reader runs it: every block top to bottom in one namespace, as one doctest
+(`page_doctest`: a `python` fence is an example that must print nothing, a `pycon` block's
+examples must print what the page shows, exactly; `...` elides). It runs on doctest's own
+runner (`Runner`), inside the sandbox (engine/sandbox.py): the same environment everywhere,
+a known global state, warnings as errors, no network, a time limit per block, a scratch
+folder, and nothing left in the project.
+
+- `run(page)` checks a page and runs it once, stopping at the first failure; a pass is
+  stored under the page's content key (the page, the snippet files it embeds and
+  `cache.environment()`), and a page whose key passed before is not run again (`reused`).
+- `refresh(page)` runs every example and rewrites the outputs that differ.
+"""
+
+from __future__ import annotations
+
+import doctest
+import os
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.blocks import Block, blocks_of, page_problems, project_root
+from engine.cache import Store, digest, environment
+from engine.sandbox import (
+    alarm,
+    cancel_alarm,
+    fresh_state,
+    hash_seed_problem,
+    left_in_tree,
+    offline,
+    scratch,
+    shifted_clock,
+    tree_files,
+)
+from engine.snippets import INCLUDE, read_section
+
+OPTIONFLAGS = doctest.ELLIPSIS  # outputs are compared as printed: line breaks and spacing too
+# The other-CPU run moves the clock a year and a day ahead (engine/sandbox.py).
+CLOCK_SHIFT = float(os.environ.get("ENGINE_CLOCK_SHIFT", "0"))
+
+
+def _exec_line(block: Block, filename: str) -> str:
+    """The block as one statement (doctest compiles each example as one), page lines kept."""
+    padded = "\n" * block.line + block.code
+    return f"exec(compile({padded!r}, {filename!r}, 'exec'))\n"
+
+
+def page_doctest(path: Path) -> doctest.DocTest:
+    """The whole page as one doctest: python fences expect no output, pycon blocks theirs.
+
+    Each example's `lineno` is its first page line, counted from 0 (doctest adds 1)."""
+    parser = doctest.DocTestParser()
+    examples: list[doctest.Example] = []
+    for block in blocks_of(path):
+        if block.runs:
+            examples.append(doctest.Example(_exec_line(block, str(path)), "", lineno=block.line))
+        elif block.lang == "pycon":
+            for example in parser.get_examples(block.code, str(path)):
+                example.lineno += block.line
+                examples.append(example)
+    text = path.read_text(encoding="utf-8")
+    return doctest.DocTest(examples, {"__name__": "__main__"}, str(path), str(path), 0, text)
+
+
+def key(path: Path) -> str:
+    """The page's content key: its text, the files it embeds, the environment."""
+    text = path.read_text(encoding="utf-8")
+    root = project_root(path)
+    embedded = []
+    for match in INCLUDE.finditer(text):
+        try:
+            embedded.append(read_section(match["spec"], root).path.read_text(encoding="utf-8"))
+        except (LookupError, ValueError) as error:
+            embedded.append(str(error))
+    return digest(str(path), text, *embedded, *environment(root))
+
+
+def store(path: Path) -> Store:
+    return Store("pages", project_root(path) / ".cache" / "engine")
+
+
+class Stop(Exception):
+    """Raised by `Runner` at the first failing example when it stops there."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+@dataclass(frozen=True)
+class Failure:
+    line: int  # 1-based page line of the failing example (or block)
+    message: str  # what failed, starting with 'page:line:'
+    got: str | None = None  # the output it printed, for a wrong output
+    error: BaseException | None = None  # the exception it raised, for one that raised
+
+
+class Runner(doctest.DocTestRunner):
+    """doctest's runner; each example runs under a time limit that names its line, and what
+    each printed is kept (`got`) for `refresh`."""
+
+    def __init__(self, stop_at_first: bool = True) -> None:
+        super().__init__(checker=doctest.OutputChecker(), verbose=False, optionflags=OPTIONFLAGS)
+        self.stop_at_first = stop_at_first
+        self.found: list[Failure] = []
+        self.got: dict[int, str] = {}  # id(example) -> what it printed (with its traceback)
+
+    def _done(self, failure: Failure | None = None) -> None:
+        cancel_alarm()
+        if failure is not None:
+            self.found.append(failure)
+            if self.stop_at_first:
+                raise Stop(failure)
+
+    def report_start(self, out, test, example) -> None:
+        alarm(f"{test.filename}:{example.lineno + 1}")
+
+    def report_success(self, out, test, example, got) -> None:
+        self.got[id(example)] = got
+        self._done()
+
+    def report_failure(self, out, test, example, got) -> None:
+        self.got[id(example)] = got
+        where = f"{test.filename}:{example.lineno + 1}"
+        if example.source.startswith("exec(compile("):
+            message = f"{where}: this fence printed output that the page does not show:\n{got}"
+        else:
+            difference = self._checker.output_difference(example, got, self.optionflags)
+            message = f"{where}: the output differs\n>>> {example.source.strip()}\n{difference}"
+        self._done(Failure(example.lineno + 1, message, got=got))
+
+    def report_unexpected_exception(self, out, test, example, exc_info) -> None:
+        error = exc_info[1]
+        self.got[id(example)] = doctest._exception_traceback(exc_info)
+        where = f"{test.filename}:{example.lineno + 1}"
+        message = f"{where}: this block raised\n{page_traceback(error)}"
+        self._done(Failure(example.lineno + 1, message, error=error))
+
+
+def page_traceback(error: BaseException) -> str:
+    """The traceback from the page's own code on: doctest's and the engine's frames dropped."""
+    frames = traceback.extract_tb(error.__traceback__)
+    inside = [f for f in frames if not f.filename.startswith((DOCTEST, ENGINE))]
+    lines = traceback.format_list(inside) + traceback.format_exception_only(error)
+    return "Traceback (most recent call last):\n" + "".join(lines)
+
+
+DOCTEST = doctest.__file__.removesuffix("c")
+ENGINE = str(Path(__file__).parent)
+
+
+@dataclass(frozen=True)
+class PageRun:
+    path: Path
+    failure: Failure | None
+    reused: bool
+    seconds: float
+
+
+def run_in_sandbox(path: Path, test: doctest.DocTest, runner: Runner) -> None:
+    """Run the page's doctest with `runner`, in the sandbox."""
+    if problem := hash_seed_problem():
+        raise Stop(Failure(0, problem))
+    root = project_root(path)
+    before = tree_files(root)
+    fresh_state(test.docstring or "")
+    try:
+        with warnings.catch_warnings(), offline(str(path)), scratch(), shifted_clock(CLOCK_SHIFT):
+            warnings.simplefilter("error")
+            runner.run(test, out=lambda _: None, clear_globs=False)
+    finally:
+        cancel_alarm()
+    if left := left_in_tree(root, before):
+        runner._done(Failure(0, f"{path}: the page's run left files in the project: {left}"))
+
+
+def run(path: Path) -> PageRun:
+    """Check a page and run it, stopping at the first failure; reuse a stored pass."""
+    start = time.perf_counter()
+    if problem := hash_seed_problem():  # before reuse: a key cannot see how Python started
+        return PageRun(path, Failure(0, problem), False, 0.0)
+    unit_key, units = key(path), store(path)
+    if units.get(unit_key) is not None:
+        return PageRun(path, None, True, 0.0)
+    failure = None
+    try:
+        if problems := page_problems(path):
+            first = int(problems[0].removeprefix(f"{path}:").split(":")[0])
+            raise Stop(Failure(first, "\n".join(problems)))
+        run_in_sandbox(path, page_doctest(path), Runner(stop_at_first=True))
+    except Stop as stop:
+        failure = stop.failure
+    seconds = time.perf_counter() - start
+    if failure is None:
+        units.put(unit_key, {"page": str(path), "seconds": round(seconds, 2)})
+    return PageRun(path, failure, False, seconds)
+
+
+# ---- refreshing the shown outputs ---------------------------------------------------------
+
+
+def _shown(example: doctest.Example, got: str) -> str:
+    """The output to show for an example: what it printed, a traceback in doctest's form."""
+    marker = "Traceback (most recent call last):\n"
+    if marker in got:
+        printed, _, trace = got.partition(marker)
+        last = trace.rstrip("\n").split("\n")[-1]
+        return f"{printed}{marker}  ...\n{last}\n"
+    return got
+
+
+def _pycon(example: doctest.Example, want: str) -> list[str]:
+    code = example.source.rstrip("\n").split("\n")
+    lines = [f">>> {code[0]}"] + [f"... {line}" if line else "..." for line in code[1:]]
+    lines += [line if line.strip() else "<BLANKLINE>" for line in want.rstrip("\n").split("\n")]
+    return lines if want else lines[: len(code)]
+
+
+def refresh(path: Path) -> int:
+    """Rewrite the output of every pycon block of a page from a real run; return how many
+    examples changed. Outputs that still match (an elided `...` included) are kept."""
+    runner = Runner(stop_at_first=False)
+    test = page_doctest(path)
+    run_in_sandbox(path, test, runner)
+    failed = {failure.line for failure in runner.found}
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    examples = iter(test.examples)
+    changed = 0
+    replacements: list[tuple[Block, list[str]]] = []
+    for block in blocks_of(path):
+        if block.runs:
+            example = next(examples)
+            if example.lineno + 1 in failed:
+                raise RuntimeError(
+                    next(f.message for f in runner.found if f.line == example.lineno + 1)
+                )
+        elif block.lang == "pycon":
+            new: list[str] = []
+            for example in doctest.DocTestParser().get_examples(block.code):
+                ran = next(examples)
+                want = example.want
+                if ran.lineno + 1 in failed:
+                    changed += 1
+                    want = _shown(ran, runner.got.get(id(ran), ""))
+                new += _pycon(example, want)
+            replacements.append((block, new))
+    for block, new in reversed(replacements):
+        first = lines[block.line]  # the first code line carries the container indentation
+        indent = first[: len(first) - len(first.lstrip(" "))]
+        lines[block.line : block.end - 1] = [indent + line if line else line for line in new]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return changed

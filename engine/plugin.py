@@ -1,0 +1,327 @@
+"""The engine as a pytest plugin: page items, the site and the executed examples as
+fixtures, background jobs, and the summary line.
+
+Items of a page (all read the page's one run, `engine.pages.run`, once a process):
+- `docs/<page>.md::page-in-reading-order`: the page's checks, then the page as one doctest;
+- `docs/<page>.md::[CodeFence#N][line:L]` (pytest-markdown-docs, parsed by
+  `engine.blocks.FenceParser`): how that python fence fared in the page's run.
+
+A full run (`make test`) starts two jobs as it starts, which the tests then wait for: the
+site build (whose hook executes the examples whose key changed) and the other-CPU run of
+every page whose key changed (`python -m engine check --another-cpu`). The summary line
+says how many units ran and how many were reused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+from pytest_markdown_docs._runners import DefaultRunner, register_runner
+
+from engine import notebooks, pages
+from engine.blocks import FenceParser
+from engine.cache import digest
+from engine.sandbox import ANOTHER_CPU, apply_environment
+from engine.site import ROOT, build_command, page_sources
+
+RUN_DIR = "ENGINE_RUN_DIR"  # the folder the background jobs write to, shared by workers
+SITE_DIR = "SITE_BUILD_DIR"  # a site built already: $SITE_BUILD_DIR/site, and its log
+_root: dict[str, Path] = {"path": ROOT}
+_jobs: list[subprocess.Popen] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Inherited by xdist's workers and by every subprocess the tests start (builds, kernels).
+    apply_environment()
+    _root["path"] = Path(config.rootpath)
+    config.addinivalue_line("markers", "browser: drives Debian's chromium against the site")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_markdown_docs_markdown_it():
+    return FenceParser(_root["path"])
+
+
+# ---- page items -------------------------------------------------------------------------
+
+_runs: dict[Path, pages.PageRun] = {}
+
+
+def page_run(path: Path) -> pages.PageRun:
+    """The page's one run in this process, shared by all of its items."""
+    if path not in _runs:
+        _runs[path] = pages.run(path)
+    return _runs[path]
+
+
+class PageFailure(Exception):
+    pass
+
+
+class PageItem(pytest.Item):
+    """page-in-reading-order: the page's checks, then the page as one doctest."""
+
+    def runtest(self) -> None:
+        run = page_run(self.path)
+        self.user_properties.append(("engine", "page reused" if run.reused else "page ran"))
+        if run.failure is not None:
+            raise PageFailure(run.failure.message)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, PageFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, 0, f"{self.path.name}::{self.name}"
+
+
+class PageFile(pytest.File):
+    def collect(self):
+        if pages.page_doctest(self.path).examples:
+            yield PageItem.from_parent(self, name="page-in-reading-order")
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix == ".md":
+        return PageFile.from_parent(parent, path=file_path)
+    return None
+
+
+@register_runner()
+class PageOrder(DefaultRunner):
+    """A python fence's own test: how the fence fared in the page's one run, in which it
+    ran after every block above it, in the page's one namespace."""
+
+    def runtest(self, test, args, *, asyncio_runner=None) -> None:
+        path = Path(test.source_path)
+        failure = page_run(path).failure
+        if failure is None or failure.line - 1 > test.start_line:
+            return
+        if failure.line - 1 < test.start_line:
+            raise RuntimeError(
+                f"{failure.message.split(chr(10))[0]}\n(so the fence at {path}:"
+                f"{test.start_line + 1} never ran; that line's test shows why)"
+            )
+        if failure.error is not None:
+            raise failure.error
+        raise AssertionError(failure.message)
+
+
+# ---- background jobs: the site build and the other-CPU run -------------------------------
+
+
+def _full_run(config: pytest.Config) -> bool:
+    return config.args_source == pytest.Config.ArgsSource.TESTPATHS
+
+
+def _start(command: list[str], log: Path, env: dict[str, str]) -> None:
+    """Run a command in the background; write its return code, then its output, to `log`
+    once it ends (tests wait for that file)."""
+    output = log.with_name(log.name + ".out")
+    with output.open("w", encoding="utf-8") as stream:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stream, stderr=stream)
+    _jobs.append(process)
+
+    def record() -> None:
+        code = process.wait()
+        text = output.read_text(encoding="utf-8")
+        temporary = log.with_name(log.name + ".tmp")
+        temporary.write_text(f"{code}\n{text}", encoding="utf-8")
+        temporary.rename(log)
+
+    threading.Thread(target=record, daemon=True).start()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts its workers, which inherit the variable
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or not _full_run(config) or os.environ.get(RUN_DIR):
+        return
+    shared = Path(tempfile.mkdtemp(prefix="engine-run-"))
+    os.environ[RUN_DIR] = str(shared)
+    if not os.environ.get(SITE_DIR):
+        os.environ[SITE_DIR] = str(shared)
+        command, env = build_command(ROOT / "mkdocs.yml", shared / "site")
+        _start(command, shared / "site-build.log", env)
+    stale = [p for p in page_sources(ROOT) if p.suffix == ".md" and _another_cpu_stale(p)]
+    (shared / "another-cpu.json").write_text(json.dumps([str(p) for p in stale]), "utf-8")
+    if stale:
+        command = [sys.executable, "-m", "engine", "check", "--another-cpu", "--report"]
+        _start(
+            [*command, str(shared / "another-cpu"), *map(str, stale)],
+            shared / "cpu.log",
+            {**os.environ},
+        )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for process in _jobs:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    if _jobs:
+        shutil.rmtree(os.environ.pop(RUN_DIR), ignore_errors=True)
+
+
+def _wait_for(path: Path, what: str, seconds: float = 900) -> str:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {seconds:.0f} s for {what}")
+        time.sleep(0.1)
+    return path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Site:
+    path: Path
+    returncode: int
+    log: str
+
+    def html_pages(self) -> list[Path]:
+        return sorted(self.path.rglob("*.html"))
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Site:
+    """The site built once per test run: in the background since the session started, or by
+    whichever xdist worker asks first."""
+    if prebuilt := os.environ.get(SITE_DIR):
+        shared = Path(prebuilt)
+        text = _wait_for(shared / "site-build.log", "the site build")
+    else:
+        shared = tmp_path_factory.getbasetemp()
+        if worker_id != "master":
+            shared = shared.parent  # one directory for all workers of this run
+        log = shared / "site-build.log"
+        with FileLock(str(shared / "site.lock")):
+            if not log.exists():
+                command, env = build_command(ROOT / "mkdocs.yml", shared / "site")
+                result = subprocess.run(
+                    command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+                )
+                log.write_text(f"{result.returncode}\n{result.stdout}{result.stderr}", "utf-8")
+        text = log.read_text(encoding="utf-8")
+    returncode, _, output = text.partition("\n")
+    built = Site(shared / "site", int(returncode), output)
+    assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.log}"
+    return built
+
+
+@pytest.fixture(scope="session")
+def executed():
+    """`executed("digits_cnn")`: that example's executed notebook (run now if its key has
+    none; the build and the workers share one execution)."""
+
+    def notebook(name: str):
+        return notebooks.executed(ROOT / "examples" / f"{name}.py")
+
+    return notebook
+
+
+@pytest.fixture(scope="session")
+def example_text(executed):
+    """`example_text("digits_cnn")`: everything that example's cells printed, as it ran."""
+
+    def text(name: str) -> str:
+        return notebooks.outputs_text(executed(name))
+
+    return text
+
+
+# ---- the other-CPU run -------------------------------------------------------------------
+
+
+def another_cpu_key(page: Path) -> str:
+    saved = {name: os.environ.get(name) for name in ANOTHER_CPU}
+    os.environ.update(ANOTHER_CPU)
+    try:
+        return pages.key(page)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _another_cpu_stale(page: Path) -> bool:
+    return pages.store(page).get(another_cpu_key(page)) is None
+
+
+def report_name(page: Path) -> str:
+    return digest(str(page.resolve())) + ".json"
+
+
+@pytest.fixture(scope="session")
+def on_another_cpu():
+    """`on_another_cpu(page)`: (passed, reused, message) of the page's run in a fresh process
+    with ATEN_CPU_CAPABILITY=default, other seeds and a later date."""
+
+    def result(page: Path) -> tuple[bool, bool, str]:
+        shared = Path(os.environ[RUN_DIR]) if os.environ.get(RUN_DIR) else None
+        listed = shared / "another-cpu.json" if shared else None
+        if listed is not None and listed.exists() and str(page) in json.loads(listed.read_text()):
+            report = shared / "another-cpu" / report_name(page)  # the background run's
+            while not report.exists() and not (shared / "cpu.log").exists():
+                time.sleep(0.1)
+        elif not _another_cpu_stale(page):
+            return True, True, ""
+        else:  # no background run covers it: run this page now
+            folder = Path(tempfile.mkdtemp(prefix="engine-cpu-"))
+            command = [sys.executable, "-m", "engine", "check", "--another-cpu", "--report"]
+            subprocess.run(
+                [*command, str(folder), str(page)], cwd=ROOT, capture_output=True, check=False
+            )
+            report = folder / report_name(page)
+        if not report.exists():
+            log = (shared / "cpu.log").read_text("utf-8") if shared else ""
+            return False, False, f"the other-CPU run did not report on {page}:\n{log}"
+        found = json.loads(report.read_text(encoding="utf-8"))
+        return found["passed"], False, found["message"]
+
+    return result
+
+
+# ---- the summary line --------------------------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    counts: Counter[str] = Counter()
+    census: list[dict] = []
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+        "failed", []
+    ):
+        if report.when != "call":
+            continue
+        for name, value in getattr(report, "user_properties", []):
+            if name == "engine":
+                counts[value] += 1
+            elif name == "census":
+                census.append(json.loads(value))
+    if census:
+        from engine.census import summary
+
+        terminalreporter.write_line(summary(census))
+    if counts:
+        units = [("page", "pages"), ("cpu", "pages on another CPU"), ("browser", "browser checks")]
+        parts = [
+            f"{label} {counts[f'{unit} ran']} ran, {counts[f'{unit} reused']} reused"
+            for unit, label in units
+            if counts[f"{unit} ran"] or counts[f"{unit} reused"]
+        ]
+        examples = [v for v in counts if v.startswith("examples ")]
+        terminalreporter.write_line("engine: " + "; ".join(parts + sorted(e for e in examples)))
