@@ -7,7 +7,7 @@ export NO_MKDOCS_2_WARNING := 1
 # Pages print sets and dicts: their order must not change from run to run (tests/page_blocks.py).
 export PYTHONHASHSEED := 0
 
-.PHONY: setup serve build test lint format outputs report lock clean
+.PHONY: setup serve build test check lint format outputs report lock clean
 
 setup: $(STAMP)
 
@@ -36,8 +36,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-outputs: $(STAMP) ## rewrite the output shown in every page's >>> blocks from a real run
-	$(BIN)/python -m tests.page_blocks $(shell find docs -name '*.md' | sort)
+check: $(STAMP) ## one page or example and the tests that depend on it: make check PAGE=tensors
+	@test -n "$(PAGE)" || { echo "usage: make check PAGE=<page or example name, e.g. tensors>"; exit 2; }
+	$(BIN)/python -m pytest -k "$(PAGE)"
+
+outputs: $(STAMP) ## rewrite the outputs shown in pages' >>> blocks from a real run (PAGE=docs/x.md: one)
+	$(BIN)/python -m engine refresh $(PAGE)
 
 report: $(STAMP) ## time the tests and builds, weigh the pages, against the budgets
 	$(BIN)/python -m tools.perf_report
@@ -46,5 +50,5 @@ lock: $(STAMP) ## re-pin requirements.txt from what .venv has
 	{ sed -n '1,2p' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==\([0-9.]*\)+cpu/torch==\1/'; } > requirements.tmp
 	mv requirements.tmp requirements.txt
 
-clean:
+clean: ## remove the built site and every stored result (the next run executes everything)
 	rm -rf site .cache .pytest_cache

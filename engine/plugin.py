@@ -100,6 +100,19 @@ def pytest_collect_file(file_path: Path, parent):
     return None
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """A page's items go to one worker, so the page runs once; every other test goes to
+    whichever worker is free (xdist's scope scheduling, a page being a scope)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByPage(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path.endswith(".md") else nodeid
+
+    return ByPage(config, log)
+
+
 @register_runner()
 class PageOrder(DefaultRunner):
     """A python fence's own test: how the fence fared in the page's one run, in which it

@@ -19,7 +19,7 @@ PAGES = sorted(DOCS.rglob("*.md"))
 @pytest.fixture(scope="module")
 def collected(request) -> set[str]:
     """The node ids this session collected: every worker collects every item."""
-    return {item.nodeid.split("@")[0] for item in request.session.items}
+    return {item.nodeid for item in request.session.items}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(DOCS).as_posix())

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.cache import Store, digest, environment
+from engine.sandbox import offline, scratch
 from engine.snippets import INCLUDE, read_section, sections
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,20 +45,26 @@ def test_snippet_file_is_its_sections_and_each_runs_on_its_own(path: Path):
     assert all(
         isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) for node in body
     ), f"{path.name}: code outside any section"
+    run_each_section_alone(path)
+
+
+def run_each_section_alone(path: Path) -> None:
+    """Each section in a fresh namespace, warnings as errors; a pass is stored under the
+    file's content key and not run again (engine/cache.py)."""
+    store, key = Store("snippets"), digest(path.name, path.read_text("utf-8"), *environment())
+    if store.get(key) is not None:
+        return
     for section in sections(path).values():
-        code = compile(section.padded, str(path), "exec")
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), offline(str(path)), scratch():
             warnings.simplefilter("error")
-            exec(code, {"__name__": "__main__"})
+            exec(compile(section.padded, str(path), "exec"), {"__name__": "__main__"})
+    store.put(key, {"file": path.name})
 
 
 @pytest.mark.parametrize("path", EXAMPLES_WITH_SECTIONS, ids=lambda p: p.name)
 def test_each_section_of_an_example_runs_on_its_own(path: Path):
     """A reader copies an embedded block alone, so it carries its own imports."""
-    for section in sections(path).values():
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            exec(compile(section.padded, str(path), "exec"), {"__name__": "__main__"})
+    run_each_section_alone(path)
 
 
 @pytest.mark.parametrize("path", SNIPPETS + EXAMPLES_WITH_SECTIONS, ids=lambda p: p.name)

@@ -1,4 +1,4 @@
-"""Measure the site against its budgets (../shared/DESIGN.md); run it before a pull request.
+"""Measure the site against its budgets (CONTRIBUTING.md, "Budgets"); run it before a pull request.
 
     python -m tools.perf_report [--skip-tests]
 
