@@ -175,8 +175,11 @@ def ensure(programs: list[Path], log=print) -> list[Run]:
             return Run(program, seconds, True)
 
     workers = max(1, min(len(programs), os.cpu_count() or 1))
+    # The longest programs first, so that the last to finish is a short one.
+    order = sorted(programs, key=lambda p: p.stat().st_size, reverse=True)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, programs))
+        runs = dict(zip(order, pool.map(one, order), strict=True))
+    return [runs[program] for program in programs]
 
 
 def executed(program: Path) -> nbformat.NotebookNode:

@@ -313,14 +313,17 @@ ax.set_title("confusion matrix (test set)")
 plt.show()
 
 # %% alt="The test digits the network got wrong, each titled with its true label and the prediction"
-shown = max(len(wrong), 1)
+shown = min(max(len(wrong), 1), 12)  # at most 12: a broken run gets hundreds wrong
 fig, axes = plt.subplots(1, shown, figsize=(1.4 * shown, 1.8), squeeze=False)
 for ax, index in zip(axes[0], wrong, strict=False):
     ax.imshow(x_test[index], cmap="gray_r")
     ax.set_title(f"true {y_test[index]}\npredicted {predictions[index]}", fontsize=9)
 for ax in axes[0]:
     ax.axis("off")
-fig.suptitle("wrong on the test set" if len(wrong) else "no test digit wrong")
+if len(wrong) > shown:
+    fig.suptitle(f"the first {shown} of {len(wrong)} wrong on the test set")
+else:
+    fig.suptitle("wrong on the test set" if len(wrong) else "no test digit wrong")
 fig.tight_layout()
 plt.show()
 

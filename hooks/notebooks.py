@@ -11,6 +11,10 @@ executed notebook prepared for reading (`for_reading`):
 - each figure becomes a WebP file beside the page, shown with the alt text its cell gives in
   jupytext metadata, `# %% alt="What the figure shows"`; a figure without one fails the build.
 
+The rendered page keeps only copy-button scripts (nbconvert adds CDN loaders), gives code
+the site's colours, and leaves code cells and outputs out of the search index: the index
+holds the page's prose, while the chapters hold the code they teach.
+
 Each example page offers the program and the executed notebook for download
 (overrides/partials/actions.html), and records its run time and Python version in
 `page.meta` for the tested-with line (hooks/tested_with.py). A fenced code block in a
@@ -177,6 +181,14 @@ def on_page_content(html_text: str, page, config, files) -> str:
     html_text = SCRIPT.sub(lambda m: m.group(0) if "clipboard" in m.group(0) else "", html_text)
     # Site colours for notebook code in both palettes; a scrollable cell takes keyboard focus.
     html_text = CODE_CELL.sub(r'<div class="highlight hl-\1"><pre tabindex="0">', html_text)
+    # The search index holds a notebook page's prose, not its code and printed output: a
+    # chapter teaches the code, and the outputs are one machine's numbers.
+    for area in (
+        '<div class="jp-InputArea jp-Cell-inputArea"',
+        '<div class="jp-OutputArea',
+        '<div class="clipboard-copy-txt"',
+    ):
+        html_text = html_text.replace(area, f"{area} data-search-exclude")
     notebook = _executed[page.file.src_uri]
     page.meta["notebook_seconds"] = notebooks.run_seconds(notebook)
     page.meta["notebook_python"] = notebook.metadata.get("language_info", {}).get("version")
