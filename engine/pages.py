@@ -38,6 +38,8 @@ from engine.sandbox import (
 )
 from engine.snippets import INCLUDE, read_section
 
+DOCTEST = doctest.__file__.removesuffix("c")  # frames a page's traceback leaves out
+ENGINE = str(Path(__file__).parent)
 OPTIONFLAGS = doctest.ELLIPSIS  # outputs are compared as printed: line breaks and spacing too
 # The other-CPU run moves the clock a year and a day ahead (engine/sandbox.py).
 CLOCK_SHIFT = float(os.environ.get("ENGINE_CLOCK_SHIFT", "0"))
@@ -76,7 +78,8 @@ def key(path: Path) -> str:
             embedded.append(read_section(match["spec"], root).path.read_text(encoding="utf-8"))
         except (LookupError, ValueError) as error:
             embedded.append(str(error))
-    return digest(str(path), text, *embedded, *environment(root))
+    name = path.resolve().relative_to(root.resolve()).as_posix()
+    return digest(name, text, *embedded, *environment(root))
 
 
 def store(path: Path) -> Store:
@@ -109,7 +112,9 @@ class Runner(doctest.DocTestRunner):
         self.found: list[Failure] = []
         self.got: dict[int, str] = {}  # id(example) -> what it printed (with its traceback)
 
-    def _done(self, failure: Failure | None = None) -> None:
+    def finish(self, failure: Failure | None = None) -> None:
+        """An example (or the page) is done: stop its clock; record a failure, and stop
+        the run at it when stopping at the first."""
         cancel_alarm()
         if failure is not None:
             self.found.append(failure)
@@ -121,7 +126,7 @@ class Runner(doctest.DocTestRunner):
 
     def report_success(self, out, test, example, got) -> None:
         self.got[id(example)] = got
-        self._done()
+        self.finish()
 
     def report_failure(self, out, test, example, got) -> None:
         self.got[id(example)] = got
@@ -131,14 +136,14 @@ class Runner(doctest.DocTestRunner):
         else:
             difference = self._checker.output_difference(example, got, self.optionflags)
             message = f"{where}: the output differs\n>>> {example.source.strip()}\n{difference}"
-        self._done(Failure(example.lineno + 1, message, got=got))
+        self.finish(Failure(example.lineno + 1, message, got=got))
 
     def report_unexpected_exception(self, out, test, example, exc_info) -> None:
         error = exc_info[1]
-        self.got[id(example)] = doctest._exception_traceback(exc_info)
+        self.got[id(example)] = "".join(traceback.format_exception(*exc_info))
         where = f"{test.filename}:{example.lineno + 1}"
         message = f"{where}: this block raised\n{page_traceback(error)}"
-        self._done(Failure(example.lineno + 1, message, error=error))
+        self.finish(Failure(example.lineno + 1, message, error=error))
 
 
 def page_traceback(error: BaseException) -> str:
@@ -147,10 +152,6 @@ def page_traceback(error: BaseException) -> str:
     inside = [f for f in frames if not f.filename.startswith((DOCTEST, ENGINE))]
     lines = traceback.format_list(inside) + traceback.format_exception_only(error)
     return "Traceback (most recent call last):\n" + "".join(lines)
-
-
-DOCTEST = doctest.__file__.removesuffix("c")
-ENGINE = str(Path(__file__).parent)
 
 
 @dataclass(frozen=True)
@@ -171,11 +172,11 @@ def run_in_sandbox(path: Path, test: doctest.DocTest, runner: Runner) -> None:
     try:
         with warnings.catch_warnings(), offline(str(path)), scratch(), shifted_clock(CLOCK_SHIFT):
             warnings.simplefilter("error")
-            runner.run(test, out=lambda _: None, clear_globs=False)
+            runner.run(test, out=lambda _: None)
     finally:
         cancel_alarm()
     if left := left_in_tree(root, before):
-        runner._done(Failure(0, f"{path}: the page's run left files in the project: {left}"))
+        runner.finish(Failure(0, f"{path}: the page's run left files in the project: {left}"))
 
 
 def run(path: Path) -> PageRun:
