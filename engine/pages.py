@@ -227,6 +227,9 @@ def refresh(path: Path) -> int:
     runner = Runner(stop_at_first=False)
     test = page_doctest(path)
     run_in_sandbox(path, test, runner)
+    for failure in runner.found:
+        if failure.line == 0:  # about the whole page (a file left behind): nothing to rewrite
+            raise RuntimeError(failure.message)
     failed = {failure.line for failure in runner.found}
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")

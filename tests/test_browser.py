@@ -1,35 +1,42 @@
 """Each page of the built site in a real browser: Debian's chromium, driven by Playwright,
-on localhost (the browser and its fixtures: tests/conftest.py). One load a page: console
-errors, requests leaving localhost, the weight of a first visit, titles, alt text, and axe
-in both palettes. tests/test_browser_interaction.py uses the site as a reader does.
+on localhost (the browser and its fixtures: tests/conftest.py). One visit a page checks
+all that a page must do: no console errors, no request leaving localhost, the weight of a
+first visit, titles, alt text, axe in both palettes, and what each copy button copies.
+tests/test_browser_interaction.py uses the site as a reader does.
+
+A page's pass is stored under a key of its built HTML, every file of the site it fetched,
+its expected copies, this module's source, the browser and the engine's environment
+(`BrowserResults` in tests/conftest.py), and is not repeated under the same key. The search
+index is left out of that key, because every prose edit changes it: a reused pass weighs
+its first visit again with the index as it is served now.
 
 Run by `make test`. Without /usr/bin/chromium (`apt-get install chromium`) these tests are
 skipped with that reason, except where REQUIRE_BROWSER=1 (CI sets it), where they fail.
-A failing test leaves screenshots of its pages in test-artifacts/.
+A failing test leaves a screenshot of its page in test-artifacts/.
 """
 
 from __future__ import annotations
 
+import doctest
+import json
+import re
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jupytext
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 
-from tests.test_census import DOCS, ROOT, page_url
+from engine.blocks import shown_blocks, shown_text
+from engine.site import ROOT, page_sources, page_url
+from engine.snippets import MARKER
 
 pytestmark = pytest.mark.browser
 
-
-def page_urls() -> dict[str, Path | None]:
-    """Every page of the site (URL path -> its source), known before the site is built."""
-    urls: dict[str, Path | None] = {"404.html": None}
-    for source in [*sorted(DOCS.rglob("*.md")), *sorted((ROOT / "examples").glob("*.py"))]:
-        urls[page_url(source)] = source
-    return urls
-
-
-PAGES = page_urls()
+# Every page of the site (URL path -> its source), known before the site is built.
+PAGES: dict[str, Path | None] = {"404.html": None, **{page_url(s): s for s in page_sources()}}
+INDEX = "search/search_index.json"  # Material's search fetches it as every page loads
 
 
 def test_the_site_has_exactly_the_pages_these_tests_visit(site):
@@ -39,6 +46,8 @@ def test_the_site_has_exactly_the_pages_these_tests_visit(site):
     assert built == set(PAGES)
     assert set(CODE_CONTRAST_PAGES) <= built, "the pages that check code contrast are gone"
 
+
+# ---- axe ---------------------------------------------------------------------------------
 
 # Code and notebook output take their colours from the theme, the same on every page, and
 # they are most of what axe's colour-contrast rule measures (2 s of a 2.5 s run). Their
@@ -60,6 +69,24 @@ def serious_violations(page, context: dict | None, options: dict) -> list[str]:
     ]
 
 
+def axe_in_both_palettes(page, url: str) -> dict[str, list[str]]:
+    """Axe's colour rules in the light palette the page loaded in and, the system switched to
+    dark, in the dark one; every other rule once."""
+    page.evaluate(AXE_SCRIPT)
+    contrast = CODE if url not in CODE_CONTRAST_PAGES else None
+    found = {}
+    for color_scheme, expected in (("light", "default"), ("dark", "slate")):
+        if color_scheme == "dark":
+            page.emulate_media(color_scheme="dark")  # the palette follows the system
+        page.wait_for_function(f"document.body.dataset.mdColorScheme === '{expected}'")
+        found[color_scheme] = serious_violations(page, contrast, {"runOnly": COLOUR_RULES})
+    rules = {rule: {"enabled": False} for rule in COLOUR_RULES}
+    found["either"] = serious_violations(page, None, {"rules": rules})
+    return found
+
+
+# ---- what a page shows -------------------------------------------------------------------
+
 FIRST_VISIT_BYTES = 400_000
 # The lines of a page's title: a title that wraps leaves no word alone on its last line.
 TITLE_LINES = """() => {
@@ -73,64 +100,169 @@ TITLE_LINES = """() => {
     }
     return [...lines.values()];
 }"""
+# Every image (open shadow roots included) without a real description.
+UNDESCRIBED_IMAGES = """() => {
+    const images = [];
+    const walk = root => {
+        for (const element of root.querySelectorAll('*')) {
+            if (element.tagName === 'IMG') images.push(element);
+            if (element.shadowRoot) walk(element.shadowRoot);
+        }
+    };
+    walk(document);
+    return images.filter(img => {
+        const alt = (img.getAttribute('alt') ?? '').trim();
+        return !alt || alt.includes('No description');
+    }).map(img => img.outerHTML);
+}"""
 
 
-def first_visit_bytes(finished: list) -> dict[str, int]:
-    """Bytes each response of a load took on the wire (headers and compressed body)."""
-    weights: dict[str, int] = {}
-    for request in finished:
-        sizes = request.sizes()
-        weights[request.url] = sizes["responseHeadersSize"] + sizes["responseBodySize"]
-    return weights
+# ---- copy buttons ------------------------------------------------------------------------
+
+ANNOTATION = re.compile(r"# \(\d+\)!")  # Material copies the spaces before it
+
+
+def expected_copies(source: Path) -> list[str]:
+    """What each code block's copy button must give, from the page or program source."""
+    if source.suffix == ".py":  # the notebook page leaves out snippet section markers
+        cells = [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
+        cells = ["\n".join(ln for ln in c.split("\n") if not MARKER.match(ln)) for c in cells]
+        return [cell.rstrip("\n") for cell in cells]
+    copies = []
+    for _, block in shown_blocks(source):
+        if block.lang == "pycon":
+            examples = doctest.DocTestParser().get_examples(block.code)
+            copies.append("\n".join(e.source.rstrip("\n") for e in examples))
+        else:
+            code = shown_text(block, ROOT) if block.include else block.code
+            if ".annotate" in block.options:  # Material leaves the markers out of a copy
+                code = ANNOTATION.sub("", code)
+            copies.append(code)
+    return [copy.rstrip("\n") for copy in copies]
+
+
+# Copy every block as a reader would, in the page itself: select the content tab and open the
+# collapsed blocks around it, click its copy button, read the clipboard.
+COPY_ALL = """async selector => {
+    const copies = [];
+    for (const button of document.querySelectorAll(selector)) {
+        await navigator.clipboard.writeText('');
+        const block = button.closest('.tabbed-block');
+        if (block) {
+            const index = [...block.parentElement.children].indexOf(block);
+            block.closest('.tabbed-set').querySelectorAll(':scope > input')[index].click();
+        }
+        for (let d = button.closest('details'); d; d = d.parentElement.closest('details')) {
+            d.open = true;
+        }
+        button.click();
+        await new Promise(resolve => setTimeout(resolve, 0));
+        copies.push((await navigator.clipboard.readText()).replace(/\\n+$/, ''));
+    }
+    return copies;
+}"""
+
+
+def copy_every_block(page, source: Path) -> list[str]:
+    notebook = source.suffix == ".py"
+    selector = "clipboard-copy" if notebook else "button.md-code__button[data-md-type='copy']"
+    return page.evaluate(COPY_ALL, selector)
+
+
+# ---- one visit a page ----------------------------------------------------------------------
+
+
+def visit(tab, url: str) -> dict:
+    """What a page does in the browser, in one load in the `tab` (a first visit: nothing
+    cached, empty storage): its weight, title lines, undescribed images, axe's findings and
+    what its copy buttons copy (after axe: copying opens blocks and switches tabs); then the
+    console errors and remote requests of all of that."""
+    sizes = tab.visit(url)
+    page = tab.page
+    seen: dict = {
+        "weights": {u.removeprefix(tab.base_url): h + b for u, (h, b) in sizes.items()},
+        "index": sizes.get(tab.base_url + INDEX),  # [header bytes, body bytes]
+        "title": page.evaluate(TITLE_LINES) if url != "404.html" else None,
+        "images": page.evaluate(UNDESCRIBED_IMAGES),
+        "axe": axe_in_both_palettes(page, url),
+        "copies": copy_every_block(page, PAGES[url]) if PAGES[url] else None,
+    }
+    seen["errors"] = list(tab.errors)
+    seen["remote"] = [u for u in tab.urls if urlsplit(u).hostname != "127.0.0.1"]
+    return seen
+
+
+def served_index_weight(base_url: str, index: list[int]) -> int:
+    """What the search index weighs on the wire now, from the header bytes a stored visit
+    measured (their Content-Length may have changed its number of digits) and the body the
+    host serves now."""
+    request = urllib.request.Request(base_url + INDEX, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        body = len(response.read())
+    headers, measured = index
+    return headers - len(str(measured)) + len(str(body)) + body
+
+
+def problems(seen: dict, expected: list[str] | None) -> list[str]:
+    found = []
+    if seen["errors"]:
+        found.append(f"console errors: {seen['errors']}")
+    if seen["remote"]:
+        found.append(f"requests leaving localhost: {seen['remote']}")
+    weights = seen["weights"]
+    if INDEX not in weights:
+        found.append(f"the search index is not counted: {sorted(weights)}")
+    if sum(weights.values()) > FIRST_VISIT_BYTES:
+        heaviest = sorted(weights.items(), key=lambda item: -item[1])[:5]
+        found.append(
+            f"a first visit transfers {sum(weights.values())} bytes, more than "
+            f"{FIRST_VISIT_BYTES}; heaviest: {heaviest}"
+        )
+    lines = seen["title"]
+    if lines is not None and lines[-1] < lines[0] / 3:
+        found.append(f"the title's last line is a lone word: {lines}")
+    found += [f"an image without a description: {image}" for image in seen["images"]]
+    for palette, violations in seen["axe"].items():
+        found += [f"axe ({palette} palette): {violation}" for violation in violations]
+    copied = seen["copies"]
+    if expected is None:
+        return found
+    if len(copied) != len(expected):
+        found.append(f"{len(copied)} copy buttons, {len(expected)} blocks")
+        return found
+    for number, (got, code) in enumerate(zip(copied, expected, strict=True), 1):
+        if got != code:
+            found.append(
+                f"copy button {number} of {len(copied)} copies\n{got}\n"
+                f"---- instead of the block's code ----\n{code}\n----"
+            )
+    return found
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_page_loads_cleanly_and_has_no_serious_accessibility_violations_in_either_palette(
-    open_context, base_url, url
+def test_page_loads_cleanly_copies_its_code_and_has_no_serious_accessibility_violations(
+    tab, browser_results, base_url, url
 ):
-    """One load a page, in a fresh profile (nothing cached): no console errors, no request
+    """One load a page, in a first visit (nothing cached): no console errors, no request
     leaving localhost, at most 400 KB transferred, alt text on every image, a title without
-    a lone word on its last line; then axe in the light palette and, the system switched to
-    dark, in the dark one.
+    a lone word on its last line; axe in the light palette and, the system switched to dark,
+    in the dark one; every copy button copies its block's code, without prompts or output.
 
-    The weight counts every response the load fetched before the network went idle: the
-    HTML, CSS, JavaScript, images, and the search index that Material's search fetches at
-    load. Text is served gzip-compressed, as the site's host serves it (`Host`)."""
-    context = open_context(color_scheme="light")
-    requests, errors, finished = [], [], []
-    context.on("request", lambda r: requests.append(r.url))
-    context.on("requestfinished", lambda r: finished.append(r))
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    # Material's search worker fetches the index after the page loads: wait for it too.
-    index = "search/search_index.json"
-    with context.expect_event("requestfinished", lambda r: r.url.endswith(index)):
-        page.goto(base_url + url, wait_until="networkidle")
-    assert not errors, errors
-    remote = [r for r in requests if urlsplit(r).hostname != "127.0.0.1"]
-    assert not remote, remote
-    weights = first_visit_bytes(finished)
-    assert any(u.endswith(index) for u in weights), "the search index is not counted"
-    heaviest = sorted(weights.items(), key=lambda item: -item[1])[:5]
-    assert sum(weights.values()) <= FIRST_VISIT_BYTES, (
-        f"a first visit transfers {sum(weights.values())} bytes; heaviest: {heaviest}"
-    )
-    if url != "404.html":
-        lines = page.evaluate(TITLE_LINES)
-        assert lines[-1] >= lines[0] / 3, f"the title's last line is a lone word: {lines}"
-    for img in page.locator("img").all():
-        alt = (img.get_attribute("alt") or "").strip()
-        assert alt, img.evaluate("e => e.outerHTML")
-        assert "No description" not in alt, alt
-
-    page.evaluate(AXE_SCRIPT)
-    contrast = CODE if url not in CODE_CONTRAST_PAGES else None
-    found = {}
-    for color_scheme, expected in (("light", "default"), ("dark", "slate")):
-        page.emulate_media(color_scheme=color_scheme)  # the palette follows the system
-        page.wait_for_function(f"document.body.dataset.mdColorScheme === '{expected}'")
-        found[color_scheme] = serious_violations(page, contrast, {"runOnly": COLOUR_RULES})
-    rules = {rule: {"enabled": False} for rule in COLOUR_RULES}
-    found["either"] = serious_violations(page, None, {"rules": rules})
-    assert found == {"light": [], "dark": [], "either": []}
+    The weight counts every response of the load: the HTML, CSS, JavaScript, images, and
+    the search index that Material's search fetches at load. Text is served gzip-compressed,
+    as the site's host serves it (`Host`)."""
+    source = PAGES[url]
+    expected = expected_copies(source) if source else None
+    unit = browser_results.unit(json.dumps(expected))
+    seen = browser_results.reused(unit)
+    reused = seen is not None
+    if reused:  # the index as it is served now, in place of the one it was stored with
+        seen["weights"][INDEX] = served_index_weight(base_url, seen["index"])
+    else:
+        seen = visit(tab, url)
+    found = problems(seen, expected)
+    if found:
+        pytest.fail(f"/{url}:\n" + "\n".join(found), pytrace=False)
+    if not reused:
+        browser_results.passed(unit, browser_results.files(tab.urls, leave_out=(INDEX,)), seen)
