@@ -236,8 +236,8 @@ class Tab:
     """One tab that visits page after page, each as a reader's first visit: the HTTP cache is
     off (every response comes over the wire, to be weighed), and each document starts with
     empty storage. One tab, not a fresh context a page, because its renderer stays warm:
-    axe runs in a third less time in a renderer that has run it before. It opens on first
-    use, and may read and write the clipboard.
+    axe takes about a quarter less time in a renderer that has run it before. It opens on
+    first use, and may read and write the clipboard.
 
     `errors` and `urls` collect the console errors and the requests since the last visit."""
 
@@ -362,11 +362,10 @@ class BrowserResults:
     def unit(self, *parts: str) -> str:
         from engine.cache import digest, environment
 
-        this = Path(__file__).read_text(encoding="utf-8").partition(BROWSER_PART)[2]
         return digest(
             self.node.nodeid,
             self.node.path.read_bytes(),
-            this,
+            browser_part(),
             browser_identity(),
             *environment(),
             *parts,
@@ -405,7 +404,10 @@ class BrowserResults:
         self.store.put(unit, {"files": files})
 
 
-BROWSER_PART = "# ---- the browser ---"
+@functools.cache
+def browser_part() -> str:
+    """This part of conftest.py: how the site is served and the browser driven."""
+    return Path(__file__).read_text(encoding="utf-8").partition("# ---- the browser ---")[2]
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ A page's pass is stored under a key of its built HTML, every file of the site it
 its expected copies, this module's source, the browser and the engine's environment
 (`BrowserResults` in tests/conftest.py), and is not repeated under the same key. The search
 index is left out of that key, because every prose edit changes it: a reused pass weighs
-its first visit again with the index as it is served now.
+its first visit again with the index as it is served now (and the search tests, whose keys
+hold the index, run again).
 
 Run by `make test`. Without /usr/bin/chromium (`apt-get install chromium`) these tests are
 skipped with that reason, except where REQUIRE_BROWSER=1 (CI sets it), where they fail.
