@@ -6,7 +6,8 @@ requirements, the Python version, the CPU capability PyTorch's kernels use, the 
 seed settings, and the engine's own source. The same key means the same result, so a
 unit runs once per key: an example's executed notebook is stored under its key, and a page
 check stores only that it passed. A clean clone has no store, so it runs everything;
-`ENGINE_REUSE=0` ignores the store (nothing is read, results are still written).
+`ENGINE_REUSE=0` ignores what was stored before this run started (`run_started`), so every
+unit runs once in that run, and the build and the tests still share each result.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,8 +77,16 @@ def environment(root: Path = ROOT) -> tuple[str, ...]:
     )
 
 
-def reuse() -> bool:
-    return os.environ.get("ENGINE_REUSE", "1") != "0"
+def run_started() -> float:
+    """When this run started, for ENGINE_REUSE=0: set by the first process that asks (the
+    test run's controller asks before it starts any other) and inherited by the rest."""
+    return float(os.environ.setdefault("ENGINE_RUN_STARTED", repr(time.time())))
+
+
+def usable(path: Path) -> bool:
+    if not path.exists():
+        return False
+    return os.environ.get("ENGINE_REUSE", "1") != "0" or path.stat().st_mtime >= run_started()
 
 
 class Store:
@@ -90,7 +100,7 @@ class Store:
 
     def get(self, key: str) -> dict | None:
         path = self.path(key)
-        if not reuse() or not path.exists():
+        if not usable(path):
             return None
         return json.loads(path.read_text(encoding="utf-8"))
 

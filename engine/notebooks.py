@@ -187,15 +187,16 @@ def executed(program: Path) -> nbformat.NotebookNode:
     current Markdown cells: its code cells are the ones that ran, by the key."""
     ensure([program], log=lambda _: None)
     stored = nbformat.read(store(program).path(key(program), ".ipynb"), as_version=4)
+    ran = iter([cell for cell in stored.cells if cell.cell_type == "code"])
     current = read(program)
-    if len(stored.cells) != len(current.cells):
-        raise ExampleError(f"{name_of(program)}: cells differ from its stored run")
-    for ran, now in zip(stored.cells, current.cells, strict=True):
-        if now.cell_type == "markdown":
-            ran.source = now.source
-        timing = ran.metadata.get("execution")
-        ran.metadata = {**now.metadata, **({"execution": timing} if timing else {})}
-    return stored
+    for cell in current.cells:  # the code cells are the ones that ran: the key says so
+        if cell.cell_type == "code":
+            run = next(ran)
+            cell.outputs, cell.execution_count = run.outputs, run.execution_count
+            if "execution" in run.metadata:
+                cell.metadata["execution"] = run.metadata["execution"]
+    current.metadata = stored.metadata
+    return current
 
 
 def run_seconds(notebook: nbformat.NotebookNode) -> float:

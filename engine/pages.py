@@ -179,13 +179,14 @@ def run_in_sandbox(path: Path, test: doctest.DocTest, runner: Runner) -> None:
         runner.finish(Failure(0, f"{path}: the page's run left files in the project: {left}"))
 
 
-def run(path: Path) -> PageRun:
-    """Check a page and run it, stopping at the first failure; reuse a stored pass."""
+def run(path: Path, reuse: bool = True) -> PageRun:
+    """Check a page and run it, stopping at the first failure; reuse a stored pass (unless
+    `reuse` is False: then it runs, and a pass is stored all the same)."""
     start = time.perf_counter()
     if problem := hash_seed_problem():  # before reuse: a key cannot see how Python started
         return PageRun(path, Failure(0, problem), False, 0.0)
     unit_key, units = key(path), store(path)
-    if units.get(unit_key) is not None:
+    if reuse and units.get(unit_key) is not None:
         return PageRun(path, None, True, 0.0)
     failure = None
     try:

@@ -32,7 +32,8 @@ from pytest_markdown_docs._runners import DefaultRunner, register_runner
 
 from engine import notebooks, pages
 from engine.blocks import FenceParser
-from engine.cache import digest
+from engine.cache import digest, run_started
+from engine.census import summary
 from engine.sandbox import ANOTHER_CPU, apply_environment
 from engine.site import ROOT, build_command, page_sources
 
@@ -45,6 +46,7 @@ _jobs: list[subprocess.Popen] = []
 def pytest_configure(config: pytest.Config) -> None:
     # Inherited by xdist's workers and by every subprocess the tests start (builds, kernels).
     apply_environment()
+    run_started()  # for ENGINE_REUSE=0: what this run stores counts, nothing from before
     _root["path"] = Path(config.rootpath)
     config.addinivalue_line("markers", "browser: drives Debian's chromium against the site")
 
@@ -326,8 +328,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
             elif name == "census":
                 census.append(json.loads(value))
     if census:
-        from engine.census import summary
-
         terminalreporter.write_line(summary(census))
     if counts:
         units = [("page", "pages"), ("cpu", "pages on another CPU"), ("browser", "browser checks")]
@@ -336,5 +336,9 @@ def pytest_terminal_summary(terminalreporter) -> None:
             for unit, label in units
             if counts[f"{unit} ran"] or counts[f"{unit} reused"]
         ]
-        examples = [v for v in counts if v.startswith("examples ")]
-        terminalreporter.write_line("engine: " + "; ".join(parts + sorted(e for e in examples)))
+        terminalreporter.write_line("engine: " + "; ".join(parts))
+    log = Path(os.environ.get(SITE_DIR, "/nonexistent"), "site-build.log")
+    if log.exists():  # what the build executed: the examples whose key changed
+        for line in log.read_text(encoding="utf-8").splitlines():
+            if "executed examples/" in line or "examples: " in line:
+                terminalreporter.write_line("build: " + line.split(" -  ", 1)[-1].strip())

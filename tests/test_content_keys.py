@@ -3,6 +3,7 @@ new key, so it runs again; a change that cannot (prose) keeps the key, so nothin
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from engine import notebooks, pages
@@ -56,6 +57,7 @@ def test_a_pages_key_follows_the_page_and_the_snippet_files_it_embeds(tmp_path, 
 
 
 def test_only_a_pass_is_stored_and_engine_reuse_0_ignores_it(tmp_path, monkeypatch):
+    """ENGINE_REUSE=0 ignores a pass stored before the run started, not one stored since."""
     good = write(tmp_path / "docs" / "good.md", "```pycon\n>>> 1 + 1\n2\n```\n")
     bad = write(tmp_path / "docs" / "bad.md", "```pycon\n>>> 1 + 1\n3\n```\n")
     assert not pages.run(good).reused
@@ -63,4 +65,7 @@ def test_only_a_pass_is_stored_and_engine_reuse_0_ignores_it(tmp_path, monkeypat
     assert pages.run(bad).failure is not None
     assert not pages.run(bad).reused  # a failure is never stored: it runs every time
     monkeypatch.setenv("ENGINE_REUSE", "0")
+    monkeypatch.setenv("ENGINE_RUN_STARTED", repr(time.time() + 60))  # a run started later
     assert not pages.run(good).reused
+    monkeypatch.setenv("ENGINE_RUN_STARTED", repr(time.time() - 60))  # the pass is this run's
+    assert pages.run(good).reused

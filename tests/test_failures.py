@@ -255,8 +255,7 @@ def test_a_raising_fence_in_any_container_fails_with_page_and_line(tmp_path, con
     assert "ValueError: hidden" in message
 
 
-def test_a_page_prints_the_same_after_any_page_and_fails_if_it_does_not_seed(tmp_path, monkeypatch):
-    monkeypatch.setenv("ENGINE_REUSE", "0")  # run each page every time
+def test_a_page_prints_the_same_after_any_page_and_fails_if_it_does_not_seed(tmp_path):
     shown = """\
         ```pycon
         >>> import random
@@ -276,7 +275,7 @@ def test_a_page_prints_the_same_after_any_page_and_fails_if_it_does_not_seed(tmp
     names = ("a.md", "b.md", "unseeded.md")
     for order in (names, names[::-1]):  # the same outputs, whatever ran before
         for name in order:
-            assert pages.run(tmp_path / name).failure is None, name
+            assert pages.run(tmp_path / name, reuse=False).failure is None, name
     result = on_another_cpu(*(tmp_path / name for name in names))
     assert result.returncode == 1
     assert f"{tmp_path / 'b.md'}: passed" in result.stdout
@@ -284,8 +283,7 @@ def test_a_page_prints_the_same_after_any_page_and_fails_if_it_does_not_seed(tmp
     assert f"{tmp_path / 'unseeded.md'}:3: the output differs" in result.stdout
 
 
-def test_state_another_page_left_behind_does_not_change_a_page(tmp_path, monkeypatch):
-    monkeypatch.setenv("ENGINE_REUSE", "0")
+def test_state_another_page_left_behind_does_not_change_a_page(tmp_path):
     write(
         tmp_path,
         {
@@ -311,7 +309,7 @@ def test_state_another_page_left_behind_does_not_change_a_page(tmp_path, monkeyp
         },
     )
     for name in ("leaks.md", "victim.md", "leaks.md", "victim.md"):
-        run = pages.run(tmp_path / name)
+        run = pages.run(tmp_path / name, reuse=False)
         assert run.failure is None, run.failure
 
 
@@ -335,8 +333,7 @@ def test_outputs_that_depend_on_the_hash_seed_or_the_date_fail_on_another_cpu(tm
     assert f"{tmp_path / 'today.md'}:3: the output differs" in result.stdout
 
 
-def test_an_output_that_only_this_cpu_prints_fails_on_another_cpu(tmp_path, monkeypatch):
-    monkeypatch.setenv("ENGINE_REUSE", "0")
+def test_an_output_that_only_this_cpu_prints_fails_on_another_cpu(tmp_path):
     page = write_page(
         tmp_path,
         """\
