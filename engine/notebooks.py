@@ -189,7 +189,8 @@ def executed(program: Path) -> nbformat.NotebookNode:
     stored = nbformat.read(store(program).path(key(program), ".ipynb"), as_version=4)
     ran = iter([cell for cell in stored.cells if cell.cell_type == "code"])
     current = read(program)
-    for cell in current.cells:  # the code cells are the ones that ran: the key says so
+    for number, cell in enumerate(current.cells, 1):  # code cells: the ones that ran (the key)
+        cell.id = f"cell-{number}"  # jupytext makes random ids: the same notebook each read
         if cell.cell_type == "code":
             run = next(ran)
             cell.outputs, cell.execution_count = run.outputs, run.execution_count
