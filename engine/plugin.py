@@ -96,6 +96,23 @@ class PageFile(pytest.File):
             yield PageItem.from_parent(self, name="page-in-reading-order")
 
 
+_collected: set[str] = set()  # every item this process collected, deselected ones included
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    _collected.add(item.nodeid)
+
+
+def collected_ids(docs: Path) -> set[str]:
+    """The node ids of the pages' items: as this session collected them, or, when it did not
+    collect the pages (a test file run on its own), as a collection of `docs` finds them."""
+    if any(nodeid.startswith("docs/") for nodeid in _collected):
+        return set(_collected)
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", str(docs)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    return {line for line in result.stdout.splitlines() if "::" in line}
+
+
 def pytest_collect_file(file_path: Path, parent):
     if file_path.suffix == ".md":
         return PageFile.from_parent(parent, path=file_path)

@@ -241,7 +241,7 @@ def problems(seen: dict, expected: list[str] | None) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", PAGES, ids=lambda url: url or "index")  # the home page is ""
 def test_page_loads_cleanly_copies_its_code_and_has_no_serious_accessibility_violations(
     tab, browser_results, base_url, url
 ):

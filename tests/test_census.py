@@ -11,15 +11,16 @@ import pytest
 
 from engine.census import example_census, page_census
 from engine.notebooks import programs
+from engine.plugin import collected_ids
 from engine.site import DOCS, ROOT
 
 PAGES = sorted(DOCS.rglob("*.md"))
 
 
 @pytest.fixture(scope="module")
-def collected(request) -> set[str]:
-    """The node ids this session collected: every worker collects every item."""
-    return {item.nodeid for item in request.session.items}
+def collected() -> set[str]:
+    """The node ids of the pages' items (every xdist worker collects every item)."""
+    return collected_ids(DOCS)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(DOCS).as_posix())
