@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -23,10 +24,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STORE = ROOT / ".cache" / "engine"
-# What a run reads from the environment, so what a key must hold.
+# What a run reads from the environment, so what a key must hold (a page or example that
+# reads another variable of its own is for its author to keep out of shown output).
 SETTINGS = (
     "OMP_NUM_THREADS", "ATEN_CPU_CAPABILITY", "PAGE_TEST_SEED", "PYTHONHASHSEED",
-    "ENGINE_CLOCK_SHIFT", "ENGINE_BLOCK_TIMEOUT", "ENGINE_CELL_TIMEOUT",
+    "ENGINE_CLOCK_SHIFT", "ENGINE_BLOCK_TIMEOUT", "ENGINE_CELL_TIMEOUT", "TZ", "LC_ALL", "LANG",
+    "CUDA_VISIBLE_DEVICES",
 )  # fmt: skip
 
 
@@ -65,11 +68,20 @@ def engine_version() -> str:
     return digest(*(Path(__file__).with_name(name).read_bytes() for name in RUNNER))
 
 
+@functools.cache
+def installed() -> str:
+    """Every installed distribution and its version: what a run imports, as installed (the
+    pins say what should be; an upgrade in place, or another build of torch, shows here)."""
+    names = {f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()}
+    return "\n".join(sorted(names))
+
+
 def environment(root: Path = ROOT) -> tuple[str, ...]:
     """What every result depends on besides its own code."""
     requirements = root / "requirements.txt"
     return (
         requirements.read_text(encoding="utf-8") if requirements.exists() else "",
+        installed(),
         sys.version,
         cpu_capability(),
         *(f"{name}={os.environ.get(name, '')}" for name in SETTINGS),

@@ -26,10 +26,10 @@ import jupytext
 import nbformat
 from filelock import FileLock
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from engine.cache import ROOT, Store, digest, environment
-from engine.sandbox import ENVIRONMENT, KERNEL_STARTUP, left_in_tree, tree_files
+from engine.sandbox import ENVIRONMENT, changed_in_tree, kernel_startup, tree_files
 from engine.snippets import INCLUDE, read_section
 
 
@@ -97,6 +97,8 @@ def _line_of_error(program: Path, index: int, cell, error: Exception) -> str:
         return (
             f"{name_of(program)}:{at}: this cell ran past {cell_seconds()} s (ENGINE_CELL_TIMEOUT)"
         )
+    if isinstance(error, DeadKernelError):
+        return f"{name_of(program)}:{at}: the kernel died while this cell ran"
     last = next((ln for ln in reversed(message.strip().split("\n")) if ln.strip()), "")
     return f"{name_of(program)}:{at}: this cell raised {last.strip()}"
 
@@ -132,8 +134,9 @@ def execute(program: Path) -> nbformat.NotebookNode:
         startup = Path(folder) / "ipython" / "profile_default" / "startup"
         work.mkdir(parents=True)
         startup.mkdir(parents=True)
+        refused = Path(folder) / "refused.txt"
         (startup / "00-engine.py").write_text(
-            KERNEL_STARTUP.format(unit=name_of(program)), encoding="utf-8"
+            kernel_startup(name_of(program), refused), encoding="utf-8"
         )
         env = {**os.environ, **ENVIRONMENT, "IPYTHONDIR": str(Path(folder) / "ipython")}
         env.pop("MPLBACKEND", None)
@@ -147,11 +150,14 @@ def execute(program: Path) -> nbformat.NotebookNode:
         )
         try:
             client.execute(env=env)
-        except (CellExecutionError, CellTimeoutError) as error:
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
             index, cell = client.running or (0, notebook.cells[0])
             raise ExampleError(_line_of_error(program, index, cell, error)) from None
-    if left := left_in_tree(root, before):
-        raise ExampleError(f"{name_of(program)}: the run left files in the project: {left}")
+        if refused.exists():  # a refusal the program caught still fails it
+            first = refused.read_text(encoding="utf-8").splitlines()[0]
+            raise ExampleError(f"{first} (the program caught it)")
+    if changed := changed_in_tree(root, before):
+        raise ExampleError(f"{name_of(program)}: the run changed files in the project: {changed}")
     return notebook
 
 

@@ -27,10 +27,12 @@ from engine.blocks import Block, blocks_of, page_problems, project_root
 from engine.cache import Store, digest, environment
 from engine.sandbox import (
     alarm,
+    as_a_reader,
     cancel_alarm,
+    changed_in_tree,
+    fired,
     fresh_state,
     hash_seed_problem,
-    left_in_tree,
     offline,
     scratch,
     shifted_clock,
@@ -168,15 +170,24 @@ def run_in_sandbox(path: Path, test: doctest.DocTest, runner: Runner) -> None:
         raise Stop(Failure(0, problem))
     root = project_root(path)
     before = tree_files(root)
-    fresh_state(test.docstring or "")
+    fresh_state()
+    fired.clear()
     try:
-        with warnings.catch_warnings(), offline(str(path)), scratch(), shifted_clock(CLOCK_SHIFT):
+        with (
+            warnings.catch_warnings(),
+            as_a_reader(root),
+            offline(str(path)),
+            scratch(),
+            shifted_clock(CLOCK_SHIFT),
+        ):
             warnings.simplefilter("error")
             runner.run(test, out=lambda _: None)
     finally:
         cancel_alarm()
-    if left := left_in_tree(root, before):
-        runner.finish(Failure(0, f"{path}: the page's run left files in the project: {left}"))
+    if fired:  # refused or timed out, even where the page caught it or showed it as output
+        runner.finish(Failure(0, f"{fired[0]} (the page caught it or shows it as output)"))
+    if changed := changed_in_tree(root, before):
+        runner.finish(Failure(0, f"{path}: the page's run changed files in the project: {changed}"))
 
 
 def run(path: Path, reuse: bool = True) -> PageRun:
@@ -205,14 +216,15 @@ def run(path: Path, reuse: bool = True) -> PageRun:
 # ---- refreshing the shown outputs ---------------------------------------------------------
 
 
-def _shown(example: doctest.Example, got: str) -> str:
-    """The output to show for an example: what it printed, a traceback in doctest's form."""
+def _shown(got: str) -> str:
+    """The output to show for an example: what it printed or, when it raised, the traceback
+    in doctest's form (doctest compares only the exception, not what was printed first)."""
     marker = "Traceback (most recent call last):\n"
-    if marker in got:
-        printed, _, trace = got.partition(marker)
-        last = trace.rstrip("\n").split("\n")[-1]
-        return f"{printed}{marker}  ...\n{last}\n"
-    return got
+    if marker not in got:
+        return got
+    lines = got.partition(marker)[2].rstrip("\n").split("\n")
+    first = next(i for i, line in enumerate(lines) if line and not line.startswith(" "))
+    return marker + "  ...\n" + "\n".join(lines[first:]) + "\n"
 
 
 def _pycon(example: doctest.Example, want: str) -> list[str]:
@@ -251,12 +263,12 @@ def refresh(path: Path) -> int:
                 want = example.want
                 if ran.lineno + 1 in failed:
                     changed += 1
-                    want = _shown(ran, runner.got.get(id(ran), ""))
+                    want = _shown(runner.got.get(id(ran), ""))
                 new += _pycon(example, want)
             replacements.append((block, new))
     for block, new in reversed(replacements):
         first = lines[block.line]  # the first code line carries the container indentation
-        indent = first[: len(first) - len(first.lstrip(" "))]
+        indent = first[: len(first) - len(first.lstrip(" \t"))]
         lines[block.line : block.end - 1] = [indent + line if line else line for line in new]
     path.write_text("\n".join(lines), encoding="utf-8")
     return changed

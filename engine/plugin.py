@@ -140,6 +140,8 @@ class PageOrder(DefaultRunner):
     def runtest(self, test, args, *, asyncio_runner=None) -> None:
         path = Path(test.source_path)
         failure = page_run(path).failure
+        if failure is not None and failure.line == 0:  # about the whole page
+            raise AssertionError(failure.message)
         if failure is None or failure.line - 1 > test.start_line:
             return
         if failure.line - 1 < test.start_line:
@@ -164,7 +166,9 @@ def _start(command: list[str], log: Path, env: dict[str, str]) -> None:
     once it ends (tests wait for that file)."""
     output = log.with_name(log.name + ".out")
     with output.open("w", encoding="utf-8") as stream:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stream, stderr=stream)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=stream, stderr=stream
+        )
     _jobs.append(process)
 
     def record() -> None:
@@ -181,6 +185,8 @@ def _start(command: list[str], log: Path, env: dict[str, str]) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if hasattr(config, "workerinput") or not _full_run(config) or os.environ.get(RUN_DIR):
+        return
+    if config.option.collectonly:
         return
     shared = Path(tempfile.mkdtemp(prefix="engine-run-"))
     os.environ[RUN_DIR] = str(shared)
@@ -308,7 +314,10 @@ def on_another_cpu():
         listed = shared / "another-cpu.json" if shared else None
         if listed is not None and listed.exists() and str(page) in json.loads(listed.read_text()):
             report = shared / "another-cpu" / report_name(page)  # the background run's
+            deadline = time.monotonic() + 900
             while not report.exists() and not (shared / "cpu.log").exists():
+                if time.monotonic() > deadline:
+                    return False, False, f"waited 900 s for the other-CPU run of {page}"
                 time.sleep(0.1)
         elif not _another_cpu_stale(page):
             return True, True, ""

@@ -11,19 +11,22 @@
 - `offline`: Python sockets refuse to connect anywhere, with a message naming the unit: a
   page or example that downloads would otherwise pass only because a machine is offline.
 - `alarm`: a block that runs past its limit fails, naming its page and line.
-- `scratch`: pages and examples run in a scratch folder, and `left_in_tree` lists files a
-  run wrote into the project.
-- `shifted_clock`: the other-CPU run also moves `time.time()` (and so `date.today()`) a year
-  and a day ahead, so an output that shows today's date fails there.
+- `scratch`: pages and examples run in a scratch folder, and `changed_in_tree` lists files a
+  run wrote, changed or deleted in the project.
+- `shifted_clock`: the other-CPU run also moves the clock a year and a day ahead, so an
+  output that shows today's date fails there.
+
+A refusal or a timeout is recorded (`fired`) as well as raised: a run that caught it, or
+showed it as its expected output, still fails.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
+import datetime
+import faulthandler
 import os
 import random
-import re
 import signal
 import socket
 import sys
@@ -48,9 +51,9 @@ NOT_THE_TREE = {
 
 
 def apply_environment(extra: dict[str, str] | None = None) -> None:
-    """Set the run's environment in this process, before torch is imported."""
-    for name, value in {**ENVIRONMENT, **(extra or {})}.items():
-        os.environ.setdefault(name, value)
+    """Set the run's environment in this process, before torch is imported; processes it
+    starts inherit it. A value set otherwise is replaced: one environment everywhere."""
+    os.environ.update({**ENVIRONMENT, **(extra or {})})
 
 
 def hash_seed_problem() -> str | None:
@@ -66,60 +69,50 @@ def hash_seed_problem() -> str | None:
     return None
 
 
-def fresh_state(page_text: str) -> None:
+# NumPy's print options as NumPy documents their defaults.
+NUMPY_PRINT = {
+    "precision": 8, "threshold": 1000, "edgeitems": 3, "linewidth": 75, "suppress": False,
+    "nanstr": "nan", "infstr": "inf", "formatter": None, "sign": "-", "floatmode": "maxprec",
+    "legacy": False,
+}  # fmt: skip
+
+
+def fresh_state() -> None:
     """Put the global state a page can read back in one known place, whatever ran before.
 
     The global random generators get a fixed seed (PAGE_TEST_SEED, 0 unless set); the
     other-CPU run uses another, so an output from a generator the page did not seed fails.
+    NumPy and torch are imported first, so their generators are seeded however a page
+    imports them (directly, or in an embedded snippet).
     """
     seed = int(os.environ.get("PAGE_TEST_SEED", "0"))
     random.seed(seed)
-    for name in ("numpy", "torch"):  # seeded before the page imports them
-        if re.search(rf"^\s*(>>> )?(import|from) {name}\b", page_text, re.MULTILINE):
-            importlib.import_module(name)
-    if numpy := sys.modules.get("numpy"):
-        numpy.random.seed(seed)
-        _defaults.setdefault("numpy", numpy.get_printoptions())
-        numpy.set_printoptions(**_defaults["numpy"])
-    if torch := sys.modules.get("torch"):
-        torch.manual_seed(seed)
-        torch.set_default_dtype(torch.float32)
-        torch.set_grad_enabled(True)
-        torch.set_printoptions(profile="default", sci_mode=None)
-        torch.use_deterministic_algorithms(False)
-        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    import numpy
+    import torch
+
+    numpy.random.seed(seed)
+    numpy.set_printoptions(**NUMPY_PRINT)
+    numpy.seterr(divide="warn", over="warn", under="ignore", invalid="warn")
+    torch.manual_seed(seed)
+    torch.set_default_dtype(torch.float32)
+    torch.set_default_device(None)
+    torch.set_grad_enabled(True)
+    torch.set_printoptions(profile="default", sci_mode=None)
+    torch.use_deterministic_algorithms(False)
+    torch.set_float32_matmul_precision("highest")
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     if pyplot := sys.modules.get("matplotlib.pyplot"):
         pyplot.close("all")
 
 
-_defaults: dict[str, dict] = {}  # NumPy's print options as the first page found them
+fired: list[str] = []  # refusals and timeouts of the current run, caught or not
 
 
-# Run by each example's kernel before its first cell (an IPython startup file): the same
-# refusal as `offline`, for the kernel's process.
-KERNEL_STARTUP = """\
-import socket as _socket
-
-_connect, _connect_ex = _socket.socket.connect, _socket.socket.connect_ex
-
-
-def _refuse(self, address, *args):
-    if self.family in (_socket.AF_INET, _socket.AF_INET6):
-        raise ConnectionRefusedError(
-            f"{unit} tried to connect to {{address}}: pages and examples run offline (no "
-            "downloads, no servers); generate the data or use what scikit-learn ships"
-        )
-    return _connect(self, address, *args)
-
-
-def _refuse_ex(self, address):
-    _refuse(self, address)
-    return _connect_ex(self, address)
-
-
-_socket.socket.connect, _socket.socket.connect_ex = _refuse, _refuse_ex
-del _refuse, _refuse_ex
-"""
+def _refusal(unit: str, address) -> str:
+    return (
+        f"{unit} tried to connect to {address}: pages and examples run offline (no "
+        "downloads, no servers); generate the data or use what scikit-learn ships"
+    )
 
 
 class Offline(ConnectionRefusedError):
@@ -129,13 +122,12 @@ class Offline(ConnectionRefusedError):
 @contextlib.contextmanager
 def offline(unit: str) -> Iterator[None]:
     """Python sockets refuse to connect while the unit runs (local Unix sockets excepted)."""
+    original = (socket.socket.connect, socket.socket.connect_ex)
 
     def refuse(self, address, *args, **kwargs):
         if self.family in (socket.AF_INET, socket.AF_INET6):
-            raise Offline(
-                f"{unit} tried to connect to {address}: pages and examples run offline (no "
-                "downloads, no servers); generate the data or use what scikit-learn ships"
-            )
+            fired.append(_refusal(unit, address))
+            raise Offline(fired[-1])
         return original[0](self, address, *args, **kwargs)
 
     def refuse_ex(self, address):
@@ -143,12 +135,45 @@ def offline(unit: str) -> Iterator[None]:
             refuse(self, address)
         return original[1](self, address)
 
-    original = (socket.socket.connect, socket.socket.connect_ex)
     socket.socket.connect, socket.socket.connect_ex = refuse, refuse_ex
     try:
         yield
     finally:
         socket.socket.connect, socket.socket.connect_ex = original
+
+
+# Run by each example's kernel before its first cell (an IPython startup file): the same
+# refusal as `offline`, for the kernel's process; each refusal is also appended to a file
+# (`{record}`) that the engine reads after the run, so a caught refusal still fails it.
+KERNEL_STARTUP = """\
+def _engine_offline():
+    import socket
+
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def refuse(self, address, *args):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            message = {message!r}.replace("ADDRESS", repr(address))
+            with open({record!r}, "a", encoding="utf-8") as record:
+                record.write(message + "\\n")
+            raise ConnectionRefusedError(message)
+        return connect(self, address, *args)
+
+    def refuse_ex(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            refuse(self, address)
+        return connect_ex(self, address)
+
+    socket.socket.connect, socket.socket.connect_ex = refuse, refuse_ex
+
+
+_engine_offline()
+del _engine_offline
+"""
+
+
+def kernel_startup(unit: str, record: Path) -> str:
+    return KERNEL_STARTUP.format(message=_refusal(unit, "ADDRESS"), record=str(record))
 
 
 class BlockTimeout(TimeoutError):
@@ -157,38 +182,77 @@ class BlockTimeout(TimeoutError):
 
 def alarm(where: str) -> None:
     """Raise BlockTimeout in the main thread if `cancel_alarm` does not come within the
-    block time limit: ENGINE_BLOCK_TIMEOUT, 120 s unless set."""
+    block time limit (ENGINE_BLOCK_TIMEOUT, 120 s unless set), and again every second after,
+    so a block that catches it cannot go on; past three times the limit the process ends
+    (faulthandler prints where it was)."""
     seconds = float(os.environ.get("ENGINE_BLOCK_TIMEOUT", "120"))
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         return
 
     def expire(signum, frame):
-        raise BlockTimeout(
+        fired.append(
             f"{where}: this block ran past {seconds:g} s (ENGINE_BLOCK_TIMEOUT); keep page "
             "code short, and put long training in an example"
         )
+        raise BlockTimeout(fired[-1])
 
     signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    faulthandler.dump_traceback_later(3 * seconds + 10, exit=True, file=sys.__stderr__)
 
 
 def cancel_alarm() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        faulthandler.cancel_dump_traceback_later()
 
 
 @contextlib.contextmanager
 def shifted_clock(seconds: float) -> Iterator[None]:
-    """`time.time()` (and so `date.today()`) `seconds` ahead while the block runs."""
+    """The wall clock `seconds` ahead while the block runs: `time.time()`, `time_ns()`,
+    `localtime()`, `gmtime()`, `ctime()`, `strftime()` without a time, `date.today()` and
+    `datetime.now()`/`today()`/`utcnow()` (monotonic clocks, which time blocks, are left)."""
     if not seconds:
         yield
         return
-    real = time.time
-    time.time = lambda: real() + seconds
+    real = {
+        name: getattr(time, name)
+        for name in ("time", "time_ns", "localtime", "gmtime", "ctime", "strftime")
+    }
+    real_datetime = datetime.datetime
+
+    class ShiftedDatetime(real_datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real_datetime.now(tz) + datetime.timedelta(seconds=seconds)
+
+        @classmethod
+        def today(cls):
+            return cls.now()
+
+        @classmethod
+        def utcnow(cls):
+            return real_datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(
+                seconds=seconds
+            )
+
+    def later() -> float:
+        return real["time"]() + seconds
+
+    time.time = later
+    time.time_ns = lambda: real["time_ns"]() + int(seconds * 1e9)
+    time.localtime = lambda secs=None: real["localtime"](later() if secs is None else secs)
+    time.gmtime = lambda secs=None: real["gmtime"](later() if secs is None else secs)
+    time.ctime = lambda secs=None: real["ctime"](later() if secs is None else secs)
+    time.strftime = lambda fmt, t=None: real["strftime"](fmt, time.localtime() if t is None else t)
+    datetime.datetime = ShiftedDatetime
     try:
         yield
     finally:
-        time.time = real
+        for name, function in real.items():
+            setattr(time, name, function)
+        datetime.datetime = real_datetime
 
 
 @contextlib.contextmanager
@@ -205,14 +269,40 @@ def scratch() -> Iterator[Path]:
             os.chdir(before)
 
 
-def tree_files(root: Path) -> set[Path]:
-    """The project's files, without the folders that runs may write to."""
-    found: set[Path] = set()
+@contextlib.contextmanager
+def as_a_reader(root: Path) -> Iterator[None]:
+    """The project's own modules out of reach (a reader has no `snippets` or `engine` to
+    import), and `os.environ` and `sys.path` as they were once the run ends."""
+    environ, path = dict(os.environ), list(sys.path)
+    project = {str(root.resolve()), str(root), ""}
+    sys.path[:] = [entry for entry in sys.path if entry not in project]
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+        sys.path[:] = path
+
+
+Snapshot = dict[Path, tuple[int, int]]
+
+
+def tree_files(root: Path) -> Snapshot:
+    """The project's files with their size and modification time, without the folders that
+    runs may write to."""
+    found: Snapshot = {}
     for folder, folders, files in os.walk(root):
         folders[:] = [f for f in folders if f not in NOT_THE_TREE]
-        found.update(Path(folder, name) for name in files)
+        for name in files:
+            path = Path(folder, name)
+            with contextlib.suppress(FileNotFoundError):
+                status = path.stat()
+                found[path] = (status.st_size, status.st_mtime_ns)
     return found
 
 
-def left_in_tree(root: Path, before: set[Path]) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in tree_files(root) - before)
+def changed_in_tree(root: Path, before: Snapshot) -> list[str]:
+    """Files of the project a run wrote, changed or deleted."""
+    after = tree_files(root)
+    changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+    return sorted(str(p.relative_to(root)) for p in changed)

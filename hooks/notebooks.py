@@ -82,23 +82,31 @@ def _check_markdown_cells(program: Path, name: str) -> None:
             )
 
 
-def for_reading(notebook, name: str, config) -> tuple[nbformat.NotebookNode, list[File]]:
+def _figure_checks(program: Path, notebook) -> None:
+    """Each cell that draws a figure has alt text describing it, and only such a cell."""
+    name = f"examples/{program.name}"
+    for index, cell in enumerate(notebook.cells):
+        drawn = sum("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
+        line = notebooks.cell_lines(program)[index] - 1  # the cell's marker line
+        if drawn and "alt" not in cell.metadata:
+            raise PluginError(
+                f'{name}:{line}: this cell draws a figure without alt text; write `# %% alt="what '
+                'it shows"`'
+            )
+        if "alt" in cell.metadata and drawn != 1:
+            raise PluginError(
+                f"{name}:{line}: this cell has alt text for one figure but draws {drawn}; draw "
+                "one figure a cell"
+            )
+
+
+def for_reading(notebook, program: Path, config) -> tuple[nbformat.NotebookNode, list[File]]:
     """The notebook as the page shows it, and the figure files it links to."""
+    _figure_checks(program, notebook)
     shown = copy.deepcopy(notebook)
     shown, _ = CoalesceStreamsPreprocessor().preprocess(shown, {})
-    stem = Path(name).stem
+    stem = program.stem
     figures: list[File] = []
-    alts = [cell.metadata["alt"] for cell in shown.cells if "alt" in cell.metadata]
-    drawn = sum(
-        "image/png" in output.get("data", {})
-        for cell in shown.cells
-        for output in cell.get("outputs", [])
-    )
-    if drawn != len(alts):
-        raise PluginError(
-            f"{name}: {drawn} figure(s) but {len(alts)} cell(s) with alt text; mark each "
-            'cell that draws a figure with `# %% alt="what it shows"`'
-        )
     for cell in shown.cells:
         if cell.cell_type != "code":
             continue
@@ -113,8 +121,8 @@ def for_reading(notebook, name: str, config) -> tuple[nbformat.NotebookNode, lis
             width, height = image.size
             if width * height > MAX_FIGURE_PIXELS:
                 raise PluginError(
-                    f"{name}: figure {number} is {width} x {height} pixels; cap what a "
-                    "figure draws (a broken run can make one huge)"
+                    f"examples/{program.name}: figure {number} is {width} x {height} pixels; "
+                    "cap what a figure draws (a broken run can make one huge)"
                 )
             webp = io.BytesIO()
             image.save(webp, "WEBP", quality=82, method=4)
@@ -122,7 +130,7 @@ def for_reading(notebook, name: str, config) -> tuple[nbformat.NotebookNode, lis
             figures.append(
                 File.generated(config, f"examples/{stem}/{file_name}", content=webp.getvalue())
             )
-            alt = html.escape(alts[number - 1], quote=True)
+            alt = html.escape(cell.metadata["alt"], quote=True)
             tag = f'<img alt="{alt}" src="{file_name}" width="{width}" height="{height}" '
             output.data = {"text/html": tag + 'loading="lazy">'}
             output.metadata = {}
@@ -150,7 +158,7 @@ def on_files(files: Files, config) -> Files:
         except notebooks.ExampleError as error:
             raise PluginError(str(error)) from None
         _executed[src_uri] = notebook
-        shown, figures = for_reading(notebook, src_uri, config)
+        shown, figures = for_reading(notebook, program, config)
         path = folder / f"{program.stem}.ipynb"
         nbformat.write(shown, path)
         files.append(File.generated(config, src_uri, abs_src_path=str(path)))

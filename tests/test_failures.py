@@ -197,7 +197,26 @@ BROKEN_PAGES = {
     "a file written into the project": (
         '```python\nfrom pathlib import Path\n\nPath("{root}", "LEAKED.txt").write_text("x")\n'
         "```\n",
-        "the page's run left files in the project: ['LEAKED.txt']",
+        "the page's run changed files in the project: ['LEAKED.txt']",
+    ),
+    "a snippet file overwritten": (
+        '```python\nfrom pathlib import Path\n\nPath("{root}", "snippets", "demo.py").touch()\n'
+        "```\n",
+        "the page's run changed files in the project: ['snippets/demo.py']",
+    ),
+    "a connection the page catches": (
+        "```python\nimport socket\n\ntry:\n    socket.create_connection(('127.0.0.1', 9))\n"
+        "except OSError:\n    pass\n```\n",
+        "tried to connect to ('127.0.0.1', 9): pages and examples run offline (no downloads, "
+        "no servers); generate the data or use what scikit-learn ships (the page caught it",
+    ),
+    "a timeout the page catches": (
+        "```python\nimport time\n\ntry:\n    time.sleep(3)\nexcept Exception:\n    pass\n```\n",
+        "broken.md:2: this block ran past 1 s (ENGINE_BLOCK_TIMEOUT); keep page code short",
+    ),
+    "a project module imported": (
+        "```python\nimport snippets.demo\n```\n",
+        "ModuleNotFoundError: No module named 'snippets",
     ),
 }
 
@@ -217,6 +236,7 @@ def test_an_unchecked_output_a_warning_or_an_escape_fails_the_page(
     assert message in found, found
     if "sleep" in text:
         assert "this block ran past 1 s (ENGINE_BLOCK_TIMEOUT)" in found
+    assert not list(project.glob("*.txt")) or "LEAKED" in text
 
 
 def test_a_relative_path_stays_in_the_scratch_folder(tmp_path):
@@ -293,8 +313,11 @@ def test_state_another_page_left_behind_does_not_change_a_page(tmp_path):
                 >>> torch.set_printoptions(precision=2)
                 >>> torch.set_default_dtype(torch.float64)
                 >>> _ = torch.set_grad_enabled(False)
-                >>> torch.tensor([1 / 3])
-                tensor([0.33])
+                >>> torch.set_default_device("meta")
+                >>> import numpy as np
+                >>> np.set_printoptions(precision=2)
+                >>> np.array([1 / 3])
+                array([0.33])
                 ```
                 """,
             "victim.md": """\
@@ -304,6 +327,9 @@ def test_state_another_page_left_behind_does_not_change_a_page(tmp_path):
                 tensor([0.3333])
                 >>> torch.is_grad_enabled()
                 True
+                >>> import numpy as np
+                >>> np.array([1 / 3])
+                array([0.33333333])
                 ```
                 """,
         },
@@ -323,14 +349,18 @@ def test_outputs_that_depend_on_the_hash_seed_or_the_date_fail_on_another_cpu(tm
             f"{set(sorted(words))!r}\n```\n",
             "today.md": f"```pycon\n>>> import datetime\n>>> str(datetime.date.today())\n"
             f"'{today}'\n```\n",
+            "now.md": "```pycon\n>>> import datetime\n>>> datetime.datetime.now().year > 2000\n"
+            f"True\n>>> datetime.datetime.now().strftime('%Y-%m-%d')\n'{today}'\n```\n",
         },
     )
     assert pages.run(tmp_path / "set.md").failure is None
     assert pages.run(tmp_path / "today.md").failure is None
-    result = on_another_cpu(tmp_path / "set.md", tmp_path / "today.md")
+    assert pages.run(tmp_path / "now.md").failure is None
+    result = on_another_cpu(*(tmp_path / name for name in ("set.md", "today.md", "now.md")))
     assert result.returncode == 1
     assert f"{tmp_path / 'set.md'}:4: the output differs" in result.stdout
     assert f"{tmp_path / 'today.md'}:3: the output differs" in result.stdout
+    assert f"{tmp_path / 'now.md'}:5: the output differs" in result.stdout
 
 
 def test_an_output_that_only_this_cpu_prints_fails_on_another_cpu(tmp_path):
@@ -421,7 +451,7 @@ BROKEN_EXAMPLES = {
     ),
     "a figure without alt text": (
         "# %%\nimport matplotlib.pyplot as plt\n\nplt.plot([1, 2, 3])\nplt.show()\n",
-        "examples/broken.py: 1 figure(s) but 0 cell(s) with alt text",
+        "examples/broken.py:1: this cell draws a figure without alt text",
     ),
     "a cell past its time limit": (
         '# %%\nprint("first")\n\n# %%\nimport time\n\ntime.sleep(30)\n',
@@ -434,13 +464,28 @@ BROKEN_EXAMPLES = {
     ),
     "a file written into the project": (
         '# %%\nfrom pathlib import Path\n\nPath("{root}", "LEAKED.txt").write_text("x")\n',
-        "examples/broken.py: the run left files in the project: ['LEAKED.txt']",
+        "examples/broken.py: the run changed files in the project: ['LEAKED.txt']",
     ),
     "a huge figure": (
         '# %% alt="Far too many digits, drawn side by side"\n'
         "import matplotlib.pyplot as plt\n\nplt.figure(figsize=(300, 2))\nplt.plot(range(9))\n"
         "plt.show()\n",
         "pixels; cap what a figure draws (a broken run can make one huge)",
+    ),
+    "a connection the program catches": (
+        "# %%\nimport socket\n\ntry:\n    socket.create_connection(('127.0.0.1', 9))\n"
+        "except OSError:\n    pass\n",
+        "examples/broken.py tried to connect to ('127.0.0.1', 9): pages and examples run "
+        "offline (no downloads, no servers); generate the data or use what scikit-learn ships "
+        "(the program caught it)",
+    ),
+    "a kernel that dies": (
+        '# %%\nprint("first")\n\n# %%\nimport os\n\nos._exit(3)\n',
+        "examples/broken.py:5: the kernel died while this cell ran",
+    ),
+    "alt text on a cell that draws nothing": (
+        '# %% alt="A figure that is never drawn"\nx = 1\n',
+        "examples/broken.py:1: this cell has alt text for one figure but draws 0",
     ),
     "a cell tagged raises-exception": (
         '# %% tags=["raises-exception"]\nraise ValueError("shown on purpose")\n',

@@ -75,3 +75,19 @@ def test_cli_reports_what_it_rewrote(tmp_path, capsys):
     page.write_text(PAGE, encoding="utf-8")
     assert main(["refresh", str(page)]) == 0
     assert capsys.readouterr().out == f"{page}: 3 output(s) rewritten\n"
+
+
+def test_refresh_keeps_tab_indented_blocks_in_place_and_writes_whole_exceptions(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "!!! note\n\t```pycon\n\t>>> print('x'); raise ValueError('two\\nlines')\n\t```\n\n"
+        "After.\n",
+        encoding="utf-8",
+    )
+    assert refresh(page) == 1
+    assert page.read_text(encoding="utf-8") == (
+        "!!! note\n\t```pycon\n\t>>> print('x'); raise ValueError('two\\nlines')\n"
+        "\tTraceback (most recent call last):\n\t  ...\n\tValueError: two\n\tlines\n\t```\n\n"
+        "After.\n"
+    )
+    assert refresh(page) == 0  # what it wrote is what the check expects
