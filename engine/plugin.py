@@ -32,7 +32,7 @@ from pytest_markdown_docs._runners import DefaultRunner, register_runner
 
 from engine import notebooks, pages
 from engine.blocks import FenceParser
-from engine.cache import digest, run_started
+from engine.cache import Store, digest, environment, run_started
 from engine.census import summary
 from engine.sandbox import ANOTHER_CPU, apply_environment
 from engine.site import ROOT, build_command, page_sources
@@ -49,6 +49,37 @@ def pytest_configure(config: pytest.Config) -> None:
     run_started()  # for ENGINE_REUSE=0: what this run stores counts, nothing from before
     _root["path"] = Path(config.rootpath)
     config.addinivalue_line("markers", "browser: drives Debian's chromium against the site")
+    config.addinivalue_line(
+        "markers",
+        "reuse_pass(*globs): a pass is stored under the content of the files the globs name "
+        "(and the environment), and not run again while they are unchanged",
+    )
+
+
+def _keyed_by_files(item: pytest.Item, globs: tuple[str, ...]) -> None:
+    """Make a test's pass reusable: its key is its node id, the bytes of the files `globs`
+    name (relative to the project) and `cache.environment()`; only a pass is stored."""
+    run = item.runtest
+    units = Store("tests")
+
+    def runtest() -> None:
+        files = sorted({path for pattern in globs for path in ROOT.glob(pattern) if path.is_file()})
+        unit_key = digest(item.nodeid, *(str(f.relative_to(ROOT)) for f in files),
+                          *(f.read_bytes() for f in files), *environment())  # fmt: skip
+        if units.get(unit_key) is not None:
+            item.user_properties.append(("engine", "self-test reused"))
+            return
+        run()
+        units.put(unit_key, {"test": item.nodeid})
+        item.user_properties.append(("engine", "self-test ran"))
+
+    item.runtest = runtest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if (mark := item.get_closest_marker("reuse_pass")) is not None:
+            _keyed_by_files(item, mark.args)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -356,7 +387,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if census:
         terminalreporter.write_line(summary(census))
     if counts:
-        units = [("page", "pages"), ("cpu", "pages on another CPU"), ("browser", "browser checks")]
+        units = [
+            ("page", "pages"),
+            ("cpu", "pages on another CPU"),
+            ("browser", "browser checks"),
+            ("self-test", "self-tests"),
+        ]
         parts = [
             f"{label} {counts[f'{unit} ran']} ran, {counts[f'{unit} reused']} reused"
             for unit, label in units
