@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt Makefile | cksum | cut -d' ' -f1)
 export NO_MKDOCS_2_WARNING := 1
-# Pages print sets and dicts: their order must not change from run to run (tests/page_blocks.py).
+# Pages print sets and dicts: their order must not change from run to run (engine/sandbox.py).
 export PYTHONHASHSEED := 0
 
 .PHONY: setup serve build test check lint format outputs report lock clean
