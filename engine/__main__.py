@@ -70,18 +70,15 @@ def check(args: list[str]) -> int:
     if isinstance(found, str):
         return usage(found)
     from engine import pages
-    from engine.cache import digest
+    from engine.cache import Store
 
     failed = 0
     for page in found:
         run = pages.run(page)
         message = run.failure.message if run.failure else ""
         if report is not None:
-            from engine.cache import Store
-
-            name = digest(str(page.resolve())) + ".json"
             result = {"page": str(page), "passed": run.failure is None, "message": message}
-            Store.write(report / name, json.dumps(result))
+            Store.write(report / pages.report_name(page), json.dumps(result))
         state = "reused" if run.reused else f"ran in {run.seconds:.1f} s"
         print(f"{page}: {'FAILED' if run.failure else 'passed'} ({state})")
         if run.failure:

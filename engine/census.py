@@ -27,7 +27,15 @@ from pathlib import Path
 
 import jupytext
 
-from engine.blocks import PYTHON, Block, normal, project_root, pycon_problems, shown_blocks
+from engine.blocks import (
+    PYTHON,
+    Block,
+    normal,
+    project_root,
+    pycon_problems,
+    shown_blocks,
+    shown_text,
+)
 from engine.site import built_page
 
 CHECKED_ELSEWHERE = {
@@ -58,8 +66,6 @@ def built_blocks(html: str) -> list[tuple[str, str, str]]:
 
 def compare_blocks(page: Path, html: str, root: Path) -> list[tuple[Path, Block, str]]:
     """Pair the page's blocks with the built page's, failing at the first that differs."""
-    from engine.blocks import shown_text
-
     source_blocks = shown_blocks(page)
     html_blocks = built_blocks(html)
     for index, (source, block) in enumerate(source_blocks):

@@ -38,7 +38,7 @@ def cell_seconds() -> int:
     return int(os.environ.get("ENGINE_CELL_TIMEOUT", "600"))
 
 
-CELL_MARKER = re.compile(r"^# %%(?P<rest>.*)$")
+CELL_MARKER = re.compile(r"^# %%")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -84,8 +84,7 @@ def store(program: Path) -> Store:
 @dataclass(frozen=True)
 class Run:
     program: Path
-    seconds: float  # wall time of this execution, 0 when the stored notebook was reused
-    executed: bool
+    executed: bool  # False: its stored notebook was reused
 
 
 def _line_of_error(program: Path, index: int, cell, error: Exception) -> str:
@@ -171,14 +170,14 @@ def ensure(programs: list[Path], log=print) -> list[Run]:
         target.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(units.path(unit_key, ".lock"))):
             if target.exists() and units.get(unit_key) is not None:
-                return Run(program, 0.0, False)
+                return Run(program, False)
             start = time.perf_counter()
             notebook = execute(program)
             seconds = time.perf_counter() - start
             Store.write(target, nbformat.writes(notebook))
             units.put(unit_key, {"program": program.name, "seconds": round(seconds, 2)})
             log(f"executed {name_of(program)} in {seconds:.1f} s")
-            return Run(program, seconds, True)
+            return Run(program, True)
 
     workers = max(1, min(len(programs), os.cpu_count() or 1))
     # The longest programs first, so that the last to finish is a short one.

@@ -84,6 +84,11 @@ def key(path: Path) -> str:
     return digest(name, text, *embedded, *environment(root))
 
 
+def report_name(path: Path) -> str:
+    """The file a `check --report` run writes its verdict on a page to."""
+    return digest(str(path.resolve())) + ".json"
+
+
 def store(path: Path) -> Store:
     return Store("pages", project_root(path) / ".cache" / "engine")
 

@@ -35,7 +35,7 @@ from engine.blocks import FenceParser
 from engine.cache import Store, digest, environment, run_started
 from engine.census import summary
 from engine.sandbox import ANOTHER_CPU, apply_environment
-from engine.site import ROOT, build_command, page_sources
+from engine.site import ROOT, build_command, build_site, page_sources
 
 RUN_DIR = "ENGINE_RUN_DIR"  # the folder the background jobs write to, shared by workers
 SITE_DIR = "SITE_BUILD_DIR"  # a site built already: $SITE_BUILD_DIR/site, and its log
@@ -134,14 +134,25 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     _collected.add(item.nodeid)
 
 
+def collect_page_items(docs: Path, root: Path = ROOT) -> set[str]:
+    """The node ids pytest collects from a project's docs folder, in a collection of its own
+    (`root` is the project: ids are relative to it)."""
+    command = [
+        sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "engine.plugin",
+        "-p", "no:cacheprovider", "--rootdir", str(root), "-c", str(ROOT / "pyproject.toml"),
+        str(docs),
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode in (0, 5), result.stdout + result.stderr  # 5: nothing to run
+    return {line for line in result.stdout.splitlines() if "::" in line}
+
+
 def collected_ids(docs: Path) -> set[str]:
     """The node ids of the pages' items: as this session collected them, or, when it did not
     collect the pages (a test file run on its own), as a collection of `docs` finds them."""
     if any(nodeid.startswith("docs/") for nodeid in _collected):
         return set(_collected)
-    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", str(docs)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    return {line for line in result.stdout.splitlines() if "::" in line}
+    return collect_page_items(docs)
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -278,10 +289,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Site:
         log = shared / "site-build.log"
         with FileLock(str(shared / "site.lock")):
             if not log.exists():
-                command, env = build_command(ROOT / "mkdocs.yml", shared / "site")
-                result = subprocess.run(
-                    command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
-                )
+                result = build_site(ROOT / "mkdocs.yml", shared / "site")
                 log.write_text(f"{result.returncode}\n{result.stdout}{result.stderr}", "utf-8")
         text = log.read_text(encoding="utf-8")
     returncode, _, output = text.partition("\n")
@@ -331,10 +339,6 @@ def _another_cpu_stale(page: Path) -> bool:
     return pages.store(page).get(another_cpu_key(page)) is None
 
 
-def report_name(page: Path) -> str:
-    return digest(str(page.resolve())) + ".json"
-
-
 @pytest.fixture(scope="session")
 def on_another_cpu():
     """`on_another_cpu(page)`: (passed, reused, message) of the page's run in a fresh process
@@ -344,7 +348,7 @@ def on_another_cpu():
         shared = Path(os.environ[RUN_DIR]) if os.environ.get(RUN_DIR) else None
         listed = shared / "another-cpu.json" if shared else None
         if listed is not None and listed.exists() and str(page) in json.loads(listed.read_text()):
-            report = shared / "another-cpu" / report_name(page)  # the background run's
+            report = shared / "another-cpu" / pages.report_name(page)  # the background run's
             deadline = time.monotonic() + 900
             while not report.exists() and not (shared / "cpu.log").exists():
                 if time.monotonic() > deadline:
@@ -358,7 +362,7 @@ def on_another_cpu():
             subprocess.run(
                 [*command, str(folder), str(page)], cwd=ROOT, capture_output=True, check=False
             )
-            report = folder / report_name(page)
+            report = folder / pages.report_name(page)
         if not report.exists():
             log = (shared / "cpu.log").read_text("utf-8") if shared else ""
             return False, False, f"the other-CPU run did not report on {page}:\n{log}"

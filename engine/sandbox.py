@@ -50,10 +50,10 @@ NOT_THE_TREE = {
 }  # fmt: skip
 
 
-def apply_environment(extra: dict[str, str] | None = None) -> None:
+def apply_environment() -> None:
     """Set the run's environment in this process, before torch is imported; processes it
     starts inherit it. A value set otherwise is replaced: one environment everywhere."""
-    os.environ.update({**ENVIRONMENT, **(extra or {})})
+    os.environ.update(ENVIRONMENT)
 
 
 def hash_seed_problem() -> str | None:

@@ -43,7 +43,6 @@ from engine import notebooks
 from engine.snippets import MARKER
 
 log = logging.getLogger("mkdocs.hooks.notebooks")
-CELL_MARKER = re.compile(r"^# %%")
 MARKDOWN_FENCE = re.compile(r"^#\s*(```|~~~)")
 CODE_HEADING = re.compile(r"^# #{1,6} .*`")
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
@@ -68,7 +67,7 @@ def on_config(config):
 def _check_markdown_cells(program: Path, name: str) -> None:
     in_markdown = False
     for number, line in enumerate(program.read_text(encoding="utf-8").split("\n"), 1):
-        if CELL_MARKER.match(line):
+        if notebooks.CELL_MARKER.match(line):
             in_markdown = "[markdown]" in line
         elif in_markdown and MARKDOWN_FENCE.match(line):
             raise PluginError(

@@ -30,7 +30,6 @@ import datetime
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -38,7 +37,9 @@ import pytest
 from engine import pages
 from engine.blocks import FenceParser
 from engine.census import compare_blocks, example_census, page_census, summary
+from engine.plugin import collect_page_items
 from engine.site import ROOT
+from tests.conftest import write
 
 # These cases test the machinery, so a pass stands while the machinery is unchanged.
 pytestmark = pytest.mark.reuse_pass(
@@ -55,13 +56,6 @@ import math
 value = math.sqrt(16)
 # --8<-- [end:one]
 """
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
 
 
 def write_page(tmp_path: Path, text: str, name: str = "broken.md") -> Path:
@@ -534,23 +528,6 @@ def test_the_census_names_the_block_it_parsed_differently_from_the_built_page(tm
         compare_blocks(page, html.replace("hidden = 3", "second = 2") * 2, tmp_path)
 
 
-def collected_items(docs: Path) -> set[str]:
-    """The node ids pytest would collect from a docs folder, without running pytest: the
-    page item for a page with code, and one item a python fence (as FenceParser makes them)."""
-    root = docs.parent
-    ids = set()
-    for page in sorted(docs.rglob("*.md")):
-        node = page.relative_to(root).as_posix()
-        if pages.page_doctest(page).examples:
-            ids.add(f"{node}::page-in-reading-order")
-        text = page.read_text(encoding="utf-8")
-        for number, token in enumerate(
-            [t for t in FenceParser(root).parse(text) if "runner:PageOrder" in t.info], 1
-        ):
-            ids.add(f"{node}::[CodeFence#{number}][line:{token.map[0] + 1}]")
-    return ids
-
-
 def test_a_notest_reason_hidden_in_a_comment_fails_the_census(project, build, tmp_path):
     page = """\
         # Home
@@ -683,7 +660,7 @@ def test_a_page_using_every_form_material_renders_passes_the_tests_and_the_censu
     passed, log = build(config)
     assert passed, log
     site, docs = tmp_path / "site", tmp_path / "docs"
-    collected = collected_items(docs)
+    collected = collect_page_items(docs, tmp_path)
     counts = [page_census(page, site, collected) for page in sorted(docs.rglob("*.md"))]
     counts.append(example_census(tmp_path / "examples" / "demo.py", site))
     line = summary(counts)
