@@ -40,6 +40,7 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from PIL import Image
 
 from engine import notebooks
+from engine.sandbox import apply_environment
 from engine.snippets import MARKER
 
 log = logging.getLogger("mkdocs.hooks.notebooks")
@@ -57,6 +58,9 @@ def _root(config) -> Path:
 
 
 def on_config(config):
+    # The engine's one environment, as the tests and `python -m engine` have it: the same
+    # content keys, so `make build` and `make test` share each example's run.
+    apply_environment()
     _executed.clear()
     plugin = config.plugins["mkdocs-jupyter"].config
     plugin["execute"] = False  # the engine executed them; mkdocs-jupyter renders
