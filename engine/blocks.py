@@ -176,7 +176,15 @@ def pycon_problems(block: Block) -> list[str]:
             )
     if lines and not lines[0].startswith(">>>"):
         problems.append(f"{block.line + 1}: a pycon block starts with a >>> prompt")
-    for example in doctest.DocTestParser().get_examples(block.code):
+    examples = doctest.DocTestParser().get_examples(block.code)
+    for example in examples[:-1]:
+        if example.want.startswith("Traceback (most recent call last):"):
+            problems.append(
+                f"{block.line + 1 + example.lineno}: an example that shows a traceback ends "
+                "its block: pasted as one cell (IPython, Jupyter), a block stops at its first "
+                "exception, so what follows it goes in a block of its own"
+            )
+    for example in examples:
         if example.options:
             problems.append(
                 f"{block.line + 1 + example.lineno}: doctest directives are not allowed on "

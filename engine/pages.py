@@ -59,15 +59,20 @@ def page_doctest(path: Path) -> doctest.DocTest:
     Each example's `lineno` is its first page line, counted from 0 (doctest adds 1)."""
     parser = doctest.DocTestParser()
     examples: list[doctest.Example] = []
+    sections: dict[int, str] = {}  # example lineno -> the snippet section its block embeds
     for block in blocks_of(path):
         if block.runs:
             examples.append(doctest.Example(_exec_line(block, str(path)), "", lineno=block.line))
+            if block.include:
+                sections[block.line] = block.include
         elif block.lang == "pycon":
             for example in parser.get_examples(block.code, str(path)):
                 example.lineno += block.line
                 examples.append(example)
     text = path.read_text(encoding="utf-8")
-    return doctest.DocTest(examples, {"__name__": "__main__"}, str(path), str(path), 0, text)
+    test = doctest.DocTest(examples, {"__name__": "__main__"}, str(path), str(path), 0, text)
+    test.sections = sections  # type: ignore[attr-defined]
+    return test
 
 
 def key(path: Path) -> str:
@@ -118,6 +123,7 @@ class Runner(doctest.DocTestRunner):
         self.stop_at_first = stop_at_first
         self.found: list[Failure] = []
         self.got: dict[int, str] = {}  # id(example) -> what it printed (with its traceback)
+        self.before: dict[str, object] | None = None  # the namespace before a snippet section
 
     def finish(self, failure: Failure | None = None) -> None:
         """An example (or the page) is done: stop its clock; record a failure, and stop
@@ -130,10 +136,33 @@ class Runner(doctest.DocTestRunner):
 
     def report_start(self, out, test, example) -> None:
         alarm(f"{test.filename}:{example.lineno + 1}")
+        in_section = example.lineno in getattr(test, "sections", {})
+        self.before = dict(test.globs) if in_section else None
 
     def report_success(self, out, test, example, got) -> None:
         self.got[id(example)] = got
-        self.finish()
+        self.finish(self.rebound(test, example))
+
+    def rebound(self, test: doctest.DocTest, example: doctest.Example) -> Failure | None:
+        """A snippet section runs in the page's namespace: one that rebinds a name the page
+        (or an earlier section) defined changes what the page's later blocks see."""
+        if self.before is None:
+            return None
+        names = sorted(
+            name
+            for name, value in self.before.items()
+            if not name.startswith("__") and test.globs.get(name, value) is not value
+        )
+        if not names:
+            return None
+        section = test.sections[example.lineno]  # type: ignore[attr-defined]
+        return Failure(
+            example.lineno + 1,
+            f"{test.filename}:{example.lineno + 1}: the snippet section {section} rebinds "
+            f"{', '.join(names)}, defined on the page before it: a section runs in the page's "
+            "namespace, so a page block that uses the name later sees the section's value; "
+            "rename it in the section",
+        )
 
     def report_failure(self, out, test, example, got) -> None:
         self.got[id(example)] = got
@@ -239,16 +268,59 @@ def _pycon(example: doctest.Example, want: str) -> list[str]:
     return lines if want else lines[: len(code)]
 
 
+def _exception_type(text: str) -> str:
+    """The exception's type in a traceback or exception line as doctest shows it: the first
+    line that is neither the header nor indented (`ValueError: ...`)."""
+    header = "Traceback (most recent call last):"
+    lines = [ln for ln in text.split("\n") if ln[:1] not in ("", " ") and ln != header]
+    return lines[0].split(":")[0].rsplit(".", 1)[-1] if lines else ""
+
+
+def _unintended(example: doctest.Example, failure: Failure, got: str) -> str | None:
+    """Why a failed example's new output must not be written, or None: a refresh never makes
+    an exception nobody asked for into an expected output. A block may show a traceback only
+    where it showed one of the same type already."""
+    where = failure.message.split(": ", 1)[0]
+    if example.exc_msg is None:
+        if failure.error is None:
+            return None
+        return (
+            f"{where}: this example raised {type(failure.error).__name__}, and the page shows "
+            "no traceback there; nothing was rewritten. Fix the code (a warning is an error "
+            "in a page's run), or, to show the traceback on purpose, write its last line as "
+            "the expected output first:\n"
+            f"{page_traceback(failure.error)}"
+        )
+    shown, raised = _exception_type(example.exc_msg), _exception_type(_shown(got))
+    if "Traceback (most recent call last):" not in got:
+        return (
+            f"{where}: this example shows a {shown} and now raises nothing; nothing was rewritten"
+        )
+    if shown != raised:
+        return (
+            f"{where}: this example shows a {shown} and now raises {raised}; nothing was "
+            f"rewritten:\n{_shown(got)}"
+        )
+    return None
+
+
 def refresh(path: Path) -> int:
     """Rewrite the output of every pycon block of a page from a real run; return how many
-    examples changed. Outputs that still match (an elided `...` included) are kept."""
+    examples changed. Outputs that still match (an elided `...` included) are kept. An
+    exception the page does not show (`_unintended`) rewrites nothing and raises."""
     runner = Runner(stop_at_first=False)
     test = page_doctest(path)
     run_in_sandbox(path, test, runner)
     for failure in runner.found:
         if failure.line == 0:  # about the whole page (a file left behind): nothing to rewrite
             raise RuntimeError(failure.message)
-    failed = {failure.line for failure in runner.found}
+    failures = {failure.line: failure for failure in runner.found}
+    for example in test.examples:
+        if failure := failures.get(example.lineno + 1):
+            if example.source.startswith("exec(compile("):  # a python fence
+                raise RuntimeError(failure.message)
+            if why := _unintended(example, failure, runner.got.get(id(example), "")):
+                raise RuntimeError(why)
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
     examples = iter(test.examples)
@@ -256,17 +328,13 @@ def refresh(path: Path) -> int:
     replacements: list[tuple[Block, list[str]]] = []
     for block in blocks_of(path):
         if block.runs:
-            example = next(examples)
-            if example.lineno + 1 in failed:
-                raise RuntimeError(
-                    next(f.message for f in runner.found if f.line == example.lineno + 1)
-                )
+            next(examples)
         elif block.lang == "pycon":
             new: list[str] = []
             for example in doctest.DocTestParser().get_examples(block.code):
                 ran = next(examples)
                 want = example.want
-                if ran.lineno + 1 in failed:
+                if ran.lineno + 1 in failures:
                     changed += 1
                     want = _shown(runner.got.get(id(ran), ""))
                 new += _pycon(example, want)

@@ -15,9 +15,9 @@ def pick_device() -> torch.device:
 
 
 device = pick_device()
-x = torch.arange(6.0).reshape(2, 3)
-x_on_device = x.to(device)  # a copy on the accelerator; the same tensor if device is the CPU
-doubled = (x_on_device * 2).cpu()  # compute where the data is, bring the result back
+grid = torch.arange(6.0).reshape(2, 3)
+grid_on_device = grid.to(device)  # a copy on the accelerator; the same tensor if device is the CPU
+doubled = (grid_on_device * 2).cpu()  # compute where the data is, bring the result back
 # --8<-- [end:device]
 
 # --8<-- [start:photo]

@@ -18,9 +18,7 @@ A failing test leaves a screenshot of its page in test-artifacts/.
 
 from __future__ import annotations
 
-import doctest
 import json
-import re
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,8 +27,8 @@ import jupytext
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 
-from engine.blocks import shown_blocks, shown_text
-from engine.site import ROOT, page_sources, page_url
+from engine.paste import page_copies
+from engine.site import page_sources, page_url
 from engine.snippets import MARKER
 
 pytestmark = pytest.mark.browser
@@ -120,30 +118,21 @@ UNDESCRIBED_IMAGES = """() => {
 
 # ---- copy buttons ------------------------------------------------------------------------
 
-ANNOTATION = re.compile(r"# \(\d+\)!")  # Material copies the spaces before it
-
 
 def expected_copies(source: Path) -> list[str]:
-    """What each code block's copy button must give, from the page or program source."""
-    if source.suffix == ".py":  # the notebook page leaves out snippet section markers
+    """What each code block's copy button must give: a chapter's copy texts
+    (engine/paste.py), a notebook cell's code without snippet section markers."""
+    if source.suffix == ".py":
         cells = [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
         cells = ["\n".join(ln for ln in c.split("\n") if not MARKER.match(ln)) for c in cells]
         return [cell.rstrip("\n") for cell in cells]
-    copies = []
-    for _, block in shown_blocks(source):
-        if block.lang == "pycon":
-            examples = doctest.DocTestParser().get_examples(block.code)
-            copies.append("\n".join(e.source.rstrip("\n") for e in examples))
-        else:
-            code = shown_text(block, ROOT) if block.include else block.code
-            if ".annotate" in block.options:  # Material leaves the markers out of a copy
-                code = ANNOTATION.sub("", code)
-            copies.append(code)
-    return [copy.rstrip("\n") for copy in copies]
+    return [text.rstrip("\n") for _, _, text in page_copies(source)]
 
 
 # Copy every block as a reader would, in the page itself: select the content tab and open the
-# collapsed blocks around it, click its copy button, read the clipboard.
+# collapsed blocks around it, click its copy button, read the clipboard. The copy lands
+# asynchronously, so each read waits until the clipboard holds something (every block has
+# code), up to 10 s: under load a fixed wait read an empty clipboard.
 COPY_ALL = """async selector => {
     const copies = [];
     for (const button of document.querySelectorAll(selector)) {
@@ -157,8 +146,12 @@ COPY_ALL = """async selector => {
             d.open = true;
         }
         button.click();
-        await new Promise(resolve => setTimeout(resolve, 0));
-        copies.push((await navigator.clipboard.readText()).replace(/\\n+$/, ''));
+        let copied = '';
+        for (const start = Date.now(); !copied && Date.now() - start < 10000; ) {
+            await new Promise(resolve => setTimeout(resolve, 5));
+            copied = await navigator.clipboard.readText();
+        }
+        copies.push(copied.replace(/\\n+$/, ''));
     }
     return copies;
 }"""

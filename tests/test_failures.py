@@ -6,7 +6,11 @@ toward a workaround.
   inside any container Material renders (tabs in each form, admonitions, md_in_html);
 - an output that doctest would not check fails: a directive, text after a blank line, line
   breaks other than Python's, an output only this CPU prints, a page run without a fixed
-  hash seed; so does a warning, and an empty snippet section;
+  hash seed; so does a warning, an empty snippet section, a snippet section that rebinds a
+  name the page defined, and a traceback shown before the end of its block;
+- `make outputs` refuses to write an exception the page does not show (one raised by
+  accident, a warning, a loop that stopped halfway, a traceback of another type) and
+  rewrites nothing;
 - the sandbox: a block past its time limit, a connection attempt, a file left in the
   project, global state left by another page, an output that depends on the hash seed or
   the date;
@@ -35,6 +39,7 @@ from pathlib import Path
 import pytest
 
 from engine import pages
+from engine.__main__ import main
 from engine.blocks import FenceParser
 from engine.census import compare_blocks, example_census, page_census, summary
 from engine.plugin import collect_page_items
@@ -214,6 +219,16 @@ BROKEN_PAGES = {
         "```python\nimport time\n\ntry:\n    time.sleep(3)\nexcept Exception:\n    pass\n```\n",
         "broken.md:2: this block ran past 1 s (ENGINE_BLOCK_TIMEOUT); keep page code short",
     ),
+    "a traceback before the end of its block": (
+        "```pycon\n>>> [][0]\nTraceback (most recent call last):\n  ...\n"
+        "IndexError: list index out of range\n>>> 1\n1\n```\n",
+        "broken.md:2: an example that shows a traceback ends its block",
+    ),
+    "a snippet section that rebinds a page's name": (
+        '```python\nvalue = "the page\'s"\n```\n\n```python\n--8<-- "snippets/demo.py:one"\n```\n',
+        "broken.md:6: the snippet section snippets/demo.py:one rebinds value, defined on the "
+        "page before it",
+    ),
     "a project module imported": (
         "```python\nimport snippets.demo\n```\n",
         "ModuleNotFoundError: No module named 'snippets",
@@ -228,10 +243,11 @@ def test_an_unchecked_output_a_warning_or_an_escape_fails_the_page(
     monkeypatch.setenv("ENGINE_BLOCK_TIMEOUT", "1")
     project = tmp_path / "project"
     page = write_page(project, text.replace("{root}", str(project)))
-    snippet = project / "snippets" / "demo.py"
-    snippet.write_text(
-        snippet.read_text() + "\n# --8<-- [start:empty]\n# nothing\n# --8<-- [end:empty]\n"
-    )
+    if "demo.py:empty" in text:
+        snippet = project / "snippets" / "demo.py"
+        snippet.write_text(
+            snippet.read_text() + "\n# --8<-- [start:empty]\n# nothing\n# --8<-- [end:empty]\n"
+        )
     found = failure_of(page)
     assert message in found, found
     if "sleep" in text:
@@ -380,6 +396,43 @@ def test_an_output_that_only_this_cpu_prints_fails_on_another_cpu(tmp_path):
     if result.returncode == 0:
         pytest.skip("this CPU's fastest kernels sum in the same order as the default ones")
     assert f"{page}:4: the output differs" in result.stdout
+
+
+# ---- make outputs: a refresh never writes an exception nobody asked for ---------------
+
+UNINTENDED = {
+    "an exception the page does not show": (
+        "```pycon\n>>> labels = [1, 2]\n>>> labels[5]\n>>> len(labels)\n2\n```\n",
+        "broken.md:3: this example raised IndexError, and the page shows no traceback there",
+    ),
+    "a warning, which is an error in a page's run": (
+        "```pycon\n>>> import numpy as np\n>>> np.ones(1) / 0\narray([inf])\n```\n",
+        "broken.md:3: this example raised RuntimeWarning",
+    ),
+    "a loop that raised halfway": (
+        "```pycon\n>>> total = 0\n>>> for n in [1, 2, 'three']:\n...     total += n\n"
+        ">>> total\n6\n```\n",
+        "broken.md:3: this example raised TypeError",
+    ),
+    "a traceback of another type": (
+        "```pycon\n>>> int('x')\nTraceback (most recent call last):\n  ...\nTypeError: old\n```\n",
+        "broken.md:2: this example shows a TypeError and now raises ValueError",
+    ),
+    "a traceback that is no longer raised": (
+        "```pycon\n>>> int('1')\nTraceback (most recent call last):\n  ...\nValueError: old\n```\n",
+        "broken.md:2: this example shows a ValueError and now raises nothing",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "message"), UNINTENDED.values(), ids=UNINTENDED)
+def test_make_outputs_fails_on_an_unintended_exception_and_rewrites_nothing(
+    tmp_path, capsys, text, message
+):
+    page = write_page(tmp_path, text)
+    assert main(["refresh", str(page)]) == 1
+    assert message in capsys.readouterr().err
+    assert page.read_text(encoding="utf-8") == text
 
 
 # ---- the build, in this process ------------------------------------------------------------

@@ -22,6 +22,9 @@ numbers = [3, 1, 2]
     >>> list(range(100))
     [0, 1, 2, ...]
     >>> numbers[5]
+    Traceback (most recent call last):
+      ...
+    IndexError: an old message
     ```
 """
 
@@ -54,7 +57,7 @@ numbers = [3, 1, 2]
 def test_refresh_rewrites_stale_outputs_and_keeps_matching_elided_ones(tmp_path):
     page = tmp_path / "page.md"
     page.write_text(PAGE, encoding="utf-8")
-    assert refresh(page) == 3  # the wrong list, the missing print, the missing traceback
+    assert refresh(page) == 3  # the wrong list, the missing print, the traceback's message
     assert page.read_text(encoding="utf-8") == EXPECTED
     assert refresh(page) == 0  # a second run finds nothing to change
 
@@ -80,8 +83,8 @@ def test_cli_reports_what_it_rewrote(tmp_path, capsys):
 def test_refresh_keeps_tab_indented_blocks_in_place_and_writes_whole_exceptions(tmp_path):
     page = tmp_path / "page.md"
     page.write_text(
-        "!!! note\n\t```pycon\n\t>>> print('x'); raise ValueError('two\\nlines')\n\t```\n\n"
-        "After.\n",
+        "!!! note\n\t```pycon\n\t>>> print('x'); raise ValueError('two\\nlines')\n"
+        "\tTraceback (most recent call last):\n\t  ...\n\tValueError: one line\n\t```\n\nAfter.\n",
         encoding="utf-8",
     )
     assert refresh(page) == 1
