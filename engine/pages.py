@@ -7,7 +7,8 @@ runner (`Runner`), inside the sandbox (engine/sandbox.py): the same environment 
 a known global state, warnings as errors, no network, a time limit per block, a scratch
 folder, and nothing left in the project.
 
-- `run(page)` checks a page and runs it once, stopping at the first failure; a pass is
+- `run(page)` checks a page and runs it once, stopping at the first failure, then checks
+  its install line against what the run imported (engine/installs.py); a pass is
   stored under the page's content key (the page, the snippet files it embeds and
   `cache.environment()`), and a page whose key passed before is not run again (`reused`).
 - `refresh(page)` runs every example and rewrites the outputs that differ.
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from engine.blocks import Block, blocks_of, page_problems, project_root
 from engine.cache import Store, digest, environment
+from engine.installs import install_problems, recording_imports
 from engine.sandbox import (
     alarm,
     as_a_reader,
@@ -198,8 +200,11 @@ class PageRun:
     seconds: float
 
 
-def run_in_sandbox(path: Path, test: doctest.DocTest, runner: Runner) -> None:
-    """Run the page's doctest with `runner`, in the sandbox."""
+def run_in_sandbox(
+    path: Path, test: doctest.DocTest, runner: Runner, imported: set[str] | None = None
+) -> None:
+    """Run the page's doctest with `runner`, in the sandbox; add the top-level modules its
+    run imports to `imported`."""
     if problem := hash_seed_problem():
         raise Stop(Failure(0, problem))
     root = project_root(path)
@@ -213,6 +218,7 @@ def run_in_sandbox(path: Path, test: doctest.DocTest, runner: Runner) -> None:
             offline(str(path)),
             scratch(),
             shifted_clock(CLOCK_SHIFT),
+            recording_imports(set() if imported is None else imported),
         ):
             warnings.simplefilter("error")
             runner.run(test, out=lambda _: None)
@@ -238,7 +244,11 @@ def run(path: Path, reuse: bool = True) -> PageRun:
         if problems := page_problems(path):
             first = int(problems[0].removeprefix(f"{path}:").split(":")[0])
             raise Stop(Failure(first, "\n".join(problems)))
-        run_in_sandbox(path, page_doctest(path), Runner(stop_at_first=True))
+        imported: set[str] = set()
+        run_in_sandbox(path, page_doctest(path), Runner(stop_at_first=True), imported)
+        if problem := install_problems(path.read_text(encoding="utf-8"), imported):
+            line, message = problem
+            raise Stop(Failure(line, f"{path}:{line}: {message}"))
     except Stop as stop:
         failure = stop.failure
     seconds = time.perf_counter() - start

@@ -150,7 +150,7 @@ print(f"bigram counts: {bigram_bits:.2f} bits per character")
 
 
 # %% [markdown]
-# The GRU reads 64 characters at a time and predicts each next one. It trains on random
+# The GRU reads 48 characters at a time and predicts each next one. It trains on random
 # windows of the training text, and every 10 steps it is scored on the validation text.
 # This loop is not the chapter's `fit`: it counts steps rather than epochs, because the
 # validation curve needs a point every 10 steps.

@@ -193,7 +193,9 @@ def fit(
 ) -> list[dict[str, float]]:
     """Train for `epochs` passes over `train_loader`; one record of metrics per epoch.
 
-    The scheduler, if any, steps after every batch (as OneCycleLR expects).
+    `train_loader` is read once per epoch, so it must be re-iterable (a DataLoader or a
+    list of batches, not a generator). The scheduler, if any, steps after every batch, as
+    per-batch schedules such as OneCycleLR expect.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -207,11 +209,16 @@ def fit(
             loss = loss_fn(model(inputs), targets)  # forward pass and loss
             optimizer.zero_grad()
             loss.backward()  # backpropagation: the gradient of the loss for every weight
-            optimizer.step()  # gradient descent: move each weight against its gradient
+            optimizer.step()  # update every weight from its gradient (SGD: w -= lr * grad)
             if scheduler is not None:
                 scheduler.step()
             total_loss += loss.item() * len(targets)
             count += len(targets)
+        if count == 0:
+            raise ValueError(
+                f"epoch {epoch} got no batches: train_loader must be re-iterable "
+                "(a DataLoader or a list), not a generator that is used up after one epoch"
+            )
         record = {"epoch": epoch, "train_loss": total_loss / count}
         if val_loader is not None:
             metrics = evaluate(model, val_loader, loss_fn)
@@ -231,7 +238,7 @@ def fit(
 
 # %%
 EPOCHS = 12
-optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-2)
+optimizer = torch.optim.AdamW(model.parameters(), weight_decay=1e-2)  # OneCycleLR sets lr
 scheduler = torch.optim.lr_scheduler.OneCycleLR(
     optimizer, max_lr=1e-2, total_steps=EPOCHS * len(train_loader)
 )

@@ -94,7 +94,24 @@ for problem, (train_x, train_y, test_x, test_y) in problems.items():
         results[problem, name] = model, losses, accuracy(model, test_x, test_y)
         print(f"{problem:9}  {name:13}  test accuracy {results[problem, name][2]:.3f}")
 
-# %% alt="Decision boundaries on XOR and two moons: straight without activation, curved with ReLU"
+# %% [markdown]
+# Without an activation the network is one linear function, and on XOR the best a linear
+# function can do is to give both classes probability 1/2 at every point: its loss is then
+# ln 2 = 0.693, and any tilt makes it worse on two of the four points. So it has no boundary
+# at all, and its accuracy is decided by rounding. The figures show the probability of
+# class 1 (orange) that each network gives across the plane:
+
+# %%
+model = results["XOR", "no activation"][0]
+with torch.no_grad():
+    points = torch.rand(10_000, 2, generator=torch.Generator().manual_seed(0)) * 2 - 0.5
+    flat = model(points).softmax(dim=1)[:, 1]
+print(
+    f"XOR without activation: loss {results['XOR', 'no activation'][1][-1]:.4f}, "
+    f"probability of class 1 between {flat.min():.4f} and {flat.max():.4f} everywhere"
+)
+
+# %% alt="XOR without activation: probability 0.5 everywhere. Moons: straight boundary, ReLU curved"
 fig, axes = plt.subplots(2, 2, figsize=(7, 6.4))
 for row, (problem, (_, _, test_x, test_y)) in enumerate(problems.items()):
     low, high = test_x.min(0).values - 0.5, test_x.max(0).values + 0.5
@@ -105,9 +122,9 @@ for row, (problem, (_, _, test_x, test_y)) in enumerate(problems.items()):
     for column, name in enumerate(["no activation", "ReLU"]):
         model, _, score = results[problem, name]
         with torch.no_grad():
-            region = model(grid).argmax(dim=1).reshape(gx.shape)
+            probability = model(grid).softmax(dim=1)[:, 1].reshape(gx.shape)
         ax = axes[row, column]
-        ax.contourf(gx, gy, region, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#fdd0a2"])
+        ax.contourf(gx, gy, probability, levels=torch.linspace(0, 1, 11), cmap="PuOr_r")
         ax.scatter(test_x[:, 0], test_x[:, 1], c=test_y, cmap="coolwarm", s=12, edgecolors="k")
         ax.set_title(f"{problem}, {name}: accuracy {score:.2f}", fontsize=10)
         ax.set_xticks([])

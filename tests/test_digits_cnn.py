@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
+import torch
+from torch import nn
+
+from engine.snippets import read_section
 
 RESULT = re.compile(
     r"test accuracy (?P<cnn>[\d.]+) % after (?P<seconds>[\d.]+) s of training "
@@ -52,9 +56,30 @@ def test_companion_page_shows_what_the_chapters_claim(drawn_text):
         )
     }
     assert accuracy["XOR", "no activation"] <= 0.75
+    flat = re.search(
+        r"loss ([\d.]+), probability of class 1 between ([\d.]+) and ([\d.]+)", drawn_text
+    )
+    assert abs(float(flat[1]) - 0.6931) < 0.001  # ln 2: the best a linear model does on XOR
+    assert 0.49 < float(flat[2]) <= float(flat[3]) < 0.51, flat[0]
     assert accuracy["XOR", "ReLU"] == 1.0
     assert accuracy["two moons", "ReLU"] - accuracy["two moons", "no activation"] > 0.05
     token = float(re.search(r"token accuracy ([\d.]+)", drawn_text)[1])
     assert token > 0.99
     errors = dict(re.findall(r"(autoencoder|PCA) +(0\.\d{4})", drawn_text))
     assert float(errors["autoencoder"]) < 0.85 * float(errors["PCA"])
+
+
+def test_fit_refuses_a_loader_that_is_used_up_after_one_epoch():
+    """`fit` reads its loader once per epoch: a generator gives nothing the second time,
+    and fit says so instead of dividing by zero."""
+    namespace: dict = {}
+    exec(read_section("examples/digits_cnn.py:fit").code, namespace)
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    batches = [(torch.ones(4, 2), torch.zeros(4, dtype=torch.long))]
+    history = namespace["fit"](model, batches, optimizer, epochs=2)
+    assert [record["epoch"] for record in history] == [1, 2]
+    with pytest.raises(
+        ValueError, match="epoch 2 got no batches: train_loader must be re-iterable"
+    ):
+        namespace["fit"](model, iter(batches), optimizer, epochs=2)
