@@ -36,6 +36,9 @@ OPTIONAL = {
     "psutil": "joblib's process pool counts memory with it when present",
 }
 SKIPPED_IMPORTERS = ("engine", "doctest")  # the harness, not the page
+# Under pytest, assertion rewriting makes every module named `*_test.py` (scipy.stats has
+# some) import `_pytest`: the harness again.
+SKIPPED_MODULES = frozenset({"_pytest"})
 
 
 @contextmanager
@@ -47,8 +50,9 @@ def recording_imports(found: set[str]) -> Iterator[None]:
     def recording(name, globals=None, locals=None, fromlist=(), level=0):
         module = real(name, globals, locals, fromlist, level)
         importer = (globals or {}).get("__name__") or ""
-        if level == 0 and not importer.startswith(SKIPPED_IMPORTERS):
-            found.add(name.partition(".")[0])
+        top = name.partition(".")[0]
+        if level == 0 and not importer.startswith(SKIPPED_IMPORTERS) and top not in SKIPPED_MODULES:
+            found.add(top)
         return module
 
     builtins.__import__ = recording

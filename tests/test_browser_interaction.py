@@ -93,6 +93,7 @@ def test_phone_navigation_and_table_of_contents(open_context, browser_results, b
     page.goto(base_url, wait_until="load")
     primary = page.locator("nav.md-nav--primary")
     page.locator("label.md-header__button[for='__drawer']").click()
+    primary.locator("label.md-nav__link", has_text="Foundations").click()  # a section's panel
     primary.get_by_role("link", name="Tensors", exact=True).click()
     page.wait_for_url(re.compile(r"/pytorch/tensors/$"))
     page.locator("label.md-header__button[for='__drawer']").click()

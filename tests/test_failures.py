@@ -229,6 +229,15 @@ BROKEN_PAGES = {
         "broken.md:6: the snippet section snippets/demo.py:one rebinds value, defined on the "
         "page before it",
     ),
+    "an install line without a package the page imports": (
+        "Run with `pip install pillow`.\n\n```python\nimport torch\n```\n",
+        "broken.md:1: the install lines (`pip install pillow`) are wrong: add torch: the page's "
+        "run imports it; drop pillow: nothing on the page imports it",
+    ),
+    "imports and no install line": (
+        "```python\nimport torch\n```\n",
+        "broken.md:1: the page runs code that imports torch, and gives no `pip install ...` line",
+    ),
     "a project module imported": (
         "```python\nimport snippets.demo\n```\n",
         "ModuleNotFoundError: No module named 'snippets",
@@ -324,6 +333,8 @@ def test_state_another_page_left_behind_does_not_change_a_page(tmp_path):
         tmp_path,
         {
             "leaks.md": """\
+                Run with `pip install torch numpy`.
+
                 ```pycon
                 >>> import torch
                 >>> torch.set_printoptions(precision=2)
@@ -337,6 +348,8 @@ def test_state_another_page_left_behind_does_not_change_a_page(tmp_path):
                 ```
                 """,
             "victim.md": """\
+                Run with `pip install torch numpy`.
+
                 ```pycon
                 >>> import torch
                 >>> torch.tensor([1 / 3])
@@ -383,6 +396,8 @@ def test_an_output_that_only_this_cpu_prints_fails_on_another_cpu(tmp_path):
     page = write_page(
         tmp_path,
         """\
+        Run with `pip install torch`.
+
         ```pycon
         >>> import torch
         >>> _ = torch.manual_seed(0)
@@ -395,7 +410,7 @@ def test_an_output_that_only_this_cpu_prints_fails_on_another_cpu(tmp_path):
     result = on_another_cpu(page)
     if result.returncode == 0:
         pytest.skip("this CPU's fastest kernels sum in the same order as the default ones")
-    assert f"{page}:4: the output differs" in result.stdout
+    assert f"{page}:6: the output differs" in result.stdout
 
 
 # ---- make outputs: a refresh never writes an exception nobody asked for ---------------
