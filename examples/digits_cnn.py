@@ -216,8 +216,8 @@ def fit(
             count += len(targets)
         if count == 0:
             raise ValueError(
-                f"epoch {epoch} got no batches: train_loader must be re-iterable "
-                "(a DataLoader or a list), not a generator that is used up after one epoch"
+                f"epoch {epoch} got no batches: train_loader is empty, or is a generator "
+                "used up by an earlier epoch; pass a DataLoader or a list of batches"
             )
         record = {"epoch": epoch, "train_loss": total_loss / count}
         if val_loader is not None:

@@ -97,8 +97,11 @@ for problem, (train_x, train_y, test_x, test_y) in problems.items():
 # %% [markdown]
 # Without an activation the network is one linear function, and on XOR the best a linear
 # function can do is to give both classes probability 1/2 at every point: its loss is then
-# ln 2 = 0.693, and any tilt makes it worse on two of the four points. So it has no boundary
-# at all, and its accuracy is decided by rounding. The figures show the probability of
+# ln 2 = 0.693. The two points of each class sit at opposite corners, and a linear function
+# has the same average at both pairs of opposite corners, so a tilt that helps one corner of
+# a class hurts the other as much; the cross-entropy's curve makes the loss it adds larger
+# than the loss it saves. So the network has no boundary at all, and its accuracy is decided
+# by rounding. The figures show the probability of
 # class 1 (orange) that each network gives across the plane:
 
 # %%

@@ -79,7 +79,9 @@ def test_fit_refuses_a_loader_that_is_used_up_after_one_epoch():
     batches = [(torch.ones(4, 2), torch.zeros(4, dtype=torch.long))]
     history = namespace["fit"](model, batches, optimizer, epochs=2)
     assert [record["epoch"] for record in history] == [1, 2]
+    with pytest.raises(ValueError, match="epoch 1 got no batches"):
+        namespace["fit"](model, [], optimizer, epochs=1)
     with pytest.raises(
-        ValueError, match="epoch 2 got no batches: train_loader must be re-iterable"
+        ValueError, match="epoch 2 got no batches: train_loader is empty, or is a generator"
     ):
         namespace["fit"](model, iter(batches), optimizer, epochs=2)
