@@ -29,7 +29,7 @@ INSTALL_LINE = re.compile(r"`pip install (?P<names>[a-z0-9][^`]*)`")
 # its absence and carries on. (scikit-learn's `load_sample_image` also catches a missing
 # Pillow, but only to raise its own ImportError: Pillow is needed, and not listed here.)
 OPTIONAL = {
-    "charset-normalizer": "imported by requests' compatibility layer when present",
+    "charset-normalizer": "numpy.f2py tries it, to guess the encoding of Fortran sources",
     "cloudpickle": "joblib's process pool uses its own bundled copy without it",
     "colorama": "torch.compile's Inductor colours its log with it when present",
     "packaging": "setuptools (torch.utils.benchmark imports it) falls back on its own copy",

@@ -3,9 +3,10 @@
 #
 # The figures and the larger runs of the
 # [What deep learning is used for](../../deep-learning/applications/) chapter: the feature
-# maps of a photo, a character-level language model against bigram counts (with its
-# validation curve), waveforms and spectrograms of synthesised words, matrix factorisation
-# over ten random datasets, and a cart-pole policy learned by imitation and by REINFORCE.
+# maps of a photo, the word-order task over five splits, a character-level language model
+# against bigram counts (with its validation curve and perplexity), waveforms and
+# spectrograms of synthesised words, matrix factorisation over ten random datasets with
+# ranking metrics, and a cart-pole policy learned by imitation and by REINFORCE.
 # The chapter explains the code; the functions it defines are repeated here so that this
 # program runs on its own.
 #
@@ -20,7 +21,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import ndimage
 from sklearn.linear_model import LogisticRegression
-from torch import nn
 
 start_all = time.perf_counter()
 
@@ -78,13 +78,138 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## Language: a character-level model against bigram counts
+# ## Language: word order, over five splits
+#
+# The chapter's sentences: every sentence "the *adjective* dog/cat *verb* the *adjective*
+# cat/dog" (768 in all), labelled 1 when the dog does the action. Each split draws 400
+# distinct sentences to train on and 200 others to test on, so no test sentence was seen in
+# training. Three models: a bag of words (blind to order), logistic regression on one-hot
+# (position, word) features (order, but no network), and a GRU.
+
+# %%
+# --8<-- [start:sentences]
+import itertools
+
+import torch
+
+ADJECTIVES = ["big", "small", "old", "young", "brown", "black", "happy", "angry"]
+VERBS = ["chased", "bit", "saw", "followed", "heard", "licked"]
+
+
+def all_sentences() -> tuple[list[str], torch.Tensor]:
+    """Every sentence about a dog and a cat, once; the label is 1 when the dog does the action."""
+    sentences, labels = [], []
+    for first, adjective_1, verb, adjective_2 in itertools.product(
+        ["dog", "cat"], ADJECTIVES, VERBS, ADJECTIVES
+    ):
+        second = "cat" if first == "dog" else "dog"
+        sentences.append(f"the {adjective_1} {first} {verb} the {adjective_2} {second}")
+        labels.append(int(first == "dog"))
+    return sentences, torch.tensor(labels)
+
+
+# --8<-- [end:sentences]
+
+# --8<-- [start:text_models]
+import torch
+from torch import nn
+
+
+class BagOfWords(nn.Module):
+    """The mean of the words' embeddings, then a linear layer: blind to word order."""
+
+    def __init__(self, vocab_size: int, dim: int = 16) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim)
+        self.out = nn.Linear(dim, 2)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:  # (batch, length) of word ids
+        return self.out(self.embedding(tokens).mean(dim=1))
+
+
+class GRUClassifier(nn.Module):
+    """Reads the embeddings in order with a GRU; classifies from its last hidden state."""
+
+    def __init__(self, vocab_size: int, dim: int = 16) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim)
+        self.gru = nn.GRU(dim, dim, batch_first=True)
+        self.out = nn.Linear(dim, 2)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        _, last_hidden = self.gru(self.embedding(tokens))  # (1, batch, dim)
+        return self.out(last_hidden[0])
+
+
+# --8<-- [end:text_models]
+
+
+def train_classifier(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int, epochs: int = 10
+) -> nn.Module:
+    """Adam, batches of 50, reshuffled every epoch: what the chapter's `fit` does."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    batches = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        for batch in torch.randperm(len(y), generator=batches).split(50):
+            loss = F.cross_entropy(model(x[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.no_grad():
+        return (model(x).argmax(dim=1) == y).float().mean().item()
+
+
+sentences, sentence_labels = all_sentences()
+words = sorted({word for sentence in sentences for word in sentence.split()})
+sentence_ids = torch.tensor([[words.index(w) for w in s.split()] for s in sentences])
+positions = F.one_hot(sentence_ids, len(words)).flatten(1).numpy()  # (768, 7 x 17)
+start = time.perf_counter()
+order_results = []
+for seed in range(5):
+    order = torch.randperm(len(sentences), generator=torch.Generator().manual_seed(seed))
+    train_rows, test_rows = order[:400], order[400:600]
+    assert not {sentences[i] for i in train_rows.tolist()} & {
+        sentences[i] for i in test_rows.tolist()
+    }
+    x_train, y_train = sentence_ids[train_rows], sentence_labels[train_rows]
+    x_test, y_test = sentence_ids[test_rows], sentence_labels[test_rows]
+    torch.manual_seed(seed)
+    bag = accuracy(train_classifier(BagOfWords(len(words)), x_train, y_train, seed), x_test, y_test)
+    gru = accuracy(
+        train_classifier(GRUClassifier(len(words)), x_train, y_train, seed), x_test, y_test
+    )
+    lr = LogisticRegression(max_iter=1000).fit(positions[train_rows], y_train)
+    order_results.append((bag, lr.score(positions[test_rows], y_test), gru))
+word_order_seconds = time.perf_counter() - start
+print("split  bag of words  logistic regression (position, word)  GRU")
+for seed, (bag, lr_accuracy, gru) in enumerate(order_results):
+    print(f"{seed:5d}  {bag:12.3f}  {lr_accuracy:36.3f}  {gru:.3f}")
+print(f"word order, 5 splits: {word_order_seconds:.1f} s")
+
+# %% [markdown]
+# The bag of words is at or below chance on every split: each sentence's bag is shared by
+# sentences with the other label, and some of those are in the training set. Logistic
+# regression on (position, word) is as good as the GRU: in a fixed sentence frame the word
+# in position 3 gives the answer. What matters is the order *information*; a recurrent
+# network is one way to use it, and it also reads sentences of any length.
+
+# %% [markdown]
+# ## Language: a character-level model against count models
 #
 # The text: the opening of Lewis Carroll's *Alice's Adventures in Wonderland* (1865) and
-# Abraham Lincoln's Gettysburg Address (1863), both in the public domain. The last 10 % is
-# kept for validation. The baseline counts how often each character follows each other
-# character (bigram counts, with add-one smoothing). Both are scored in bits per character
-# on the validation text: the fewer, the better the model predicts the next character.
+# Abraham Lincoln's Gettysburg Address (1863), both in the public domain. The first 80 % is
+# for training, the next 10 % for **validation** (choosing settings: the smoothing of the
+# count models, the GRU's step count) and the last 10 % for the **test**, scored once at the
+# end. The count models: a bigram model (how often each character follows each other
+# character, plus a small count k for pairs never seen), and a trigram model that mixes the
+# counts of the two previous characters with the bigram and single-character frequencies.
+# All are scored in bits per character: the fewer, the better the model predicts the next
+# character.
 
 # %%
 TEXT = (
@@ -138,25 +263,70 @@ TEXT = (
 )
 chars = sorted(set(TEXT))
 char_ids = torch.tensor([chars.index(c) for c in TEXT])
-split = int(0.9 * len(char_ids))
-train_ids, val_ids = char_ids[:split], char_ids[split:]
-print(f"{len(TEXT)} characters, {len(chars)} different ones; validation: last {len(val_ids)}")
+V = len(chars)
+train_end, val_end = int(0.8 * len(char_ids)), int(0.9 * len(char_ids))
+train_ids, val_ids, test_ids = char_ids[:train_end], char_ids[train_end:val_end], char_ids[val_end:]
+print(
+    f"{len(TEXT)} characters, {V} different ones; validation {len(val_ids)}, test {len(test_ids)}"
+)
 
-counts = torch.ones(len(chars), len(chars))  # add-one smoothing
-counts.index_put_((train_ids[:-1], train_ids[1:]), torch.ones(split - 1), accumulate=True)
-bigram_log_probs = (counts / counts.sum(dim=1, keepdim=True)).log()
-bigram_bits = -bigram_log_probs[val_ids[:-1], val_ids[1:]].mean().item() / math.log(2)
-print(f"bigram counts: {bigram_bits:.2f} bits per character")
+
+def bigram_probs(k: float) -> torch.Tensor:
+    """P(next | previous) from the training text, with k added to every pair's count."""
+    counts = torch.full((V, V), k)
+    counts.index_put_((train_ids[:-1], train_ids[1:]), torch.ones(len(train_ids) - 1), True)
+    return counts / counts.sum(dim=1, keepdim=True)
+
+
+def bigram_bits(probs: torch.Tensor, ids: torch.Tensor) -> float:
+    return -probs[ids[:-1], ids[1:]].log2().mean().item()
+
+
+unigram = torch.bincount(train_ids, minlength=V).float() + 1
+unigram /= unigram.sum()
+pair_probs = bigram_probs(0.0).nan_to_num()  # characters never seen first get 0
+triples = torch.zeros(V, V, V)
+triples.index_put_(
+    (train_ids[:-2], train_ids[1:-1], train_ids[2:]), torch.ones(len(train_ids) - 2), True
+)
+triple_probs = (triples / triples.sum(dim=2, keepdim=True)).nan_to_num()
+
+
+def trigram_bits(weights: tuple[float, float], ids: torch.Tensor) -> float:
+    """Interpolated trigram: w3 P(c | two before) + w2 P(c | one before) + rest P(c)."""
+    w3, w2 = weights
+    probs = (
+        w3 * triple_probs[ids[:-2], ids[1:-1], ids[2:]]
+        + w2 * pair_probs[ids[1:-1], ids[2:]]
+        + (1 - w3 - w2) * unigram[ids[2:]]
+    )
+    return -probs.log2().mean().item()
+
+
+k_best = min([1.0, 0.3, 0.1, 0.03], key=lambda k: bigram_bits(bigram_probs(k), val_ids))
+mixes = [(w3, w2) for w3 in (0.2, 0.4, 0.6) for w2 in (0.1, 0.2, 0.3, 0.4)]
+mix_best = min(mixes, key=lambda mix: trigram_bits(mix, val_ids))
+count_bits = {
+    "bigram, add-one": bigram_bits(bigram_probs(1.0), test_ids),
+    f"bigram, add-{k_best:g} (k chosen on validation)": bigram_bits(bigram_probs(k_best), test_ids),
+    f"interpolated trigram {mix_best} (chosen on validation)": trigram_bits(mix_best, test_ids),
+}
+for name, bits in count_bits.items():
+    print(f"test: {name}: {bits:.2f} bits per character")
+trigram_test = trigram_bits(mix_best, test_ids)
 
 
 # %% [markdown]
 # The GRU reads 48 characters at a time and predicts each next one. It trains on random
-# windows of the training text, and every 10 steps it is scored on the validation text.
-# This loop is not the chapter's `fit`: it counts steps rather than epochs, because the
-# validation curve needs a point every 10 steps.
+# windows of the training text, and every 10 steps it is scored on the validation text; the
+# weights at the best validation score are kept. This loop is not the chapter's `fit`: it
+# counts steps rather than epochs, because the validation curve needs a point every 10 steps.
 
 
 # %%
+import copy
+
+
 class CharModel(nn.Module):
     def __init__(self, vocab_size: int, dim: int = 64) -> None:
         super().__init__()
@@ -176,13 +346,14 @@ def bits_per_char(model: nn.Module, ids: torch.Tensor) -> float:
 
 torch.manual_seed(0)
 generator = torch.Generator().manual_seed(0)
-char_model = CharModel(len(chars))
+char_model = CharModel(V)
 optimizer = torch.optim.Adam(char_model.parameters(), lr=1e-2)
-WINDOW, STEPS, KEEP = 48, 250, 100
+WINDOW, STEPS = 48, 250
 curve = []
+best_val, best_step, kept = float("inf"), 0, None
 start = time.perf_counter()
 for step in range(1, STEPS + 1):
-    starts = torch.randint(split - WINDOW - 1, (16,), generator=generator)
+    starts = torch.randint(len(train_ids) - WINDOW - 1, (16,), generator=generator)
     windows = torch.stack([train_ids[s : s + WINDOW + 1] for s in starts.tolist()])
     logits = char_model(windows[:, :-1])
     loss = F.cross_entropy(logits.flatten(0, 1), windows[:, 1:].flatten())
@@ -191,22 +362,35 @@ for step in range(1, STEPS + 1):
     optimizer.step()
     if step % 10 == 0:
         curve.append((step, loss.item() / math.log(2), bits_per_char(char_model, val_ids)))
-    if step == KEEP:
-        kept = {name: value.clone() for name, value in char_model.state_dict().items()}
+        if curve[-1][2] < best_val:
+            best_val, best_step, kept = curve[-1][2], step, copy.deepcopy(char_model)
 char_seconds = time.perf_counter() - start
-validation = dict((step, val) for step, _, val in curve)
-best_step = min(validation, key=validation.get)
-print(f"GRU at step {KEEP}: {validation[KEEP]:.2f} bits per character")
-print(f"GRU at step {STEPS}: {validation[STEPS]:.2f} bits per character")
-print(f"best validation at step {best_step}; {STEPS} steps took {char_seconds:.1f} s")
+gru_test = bits_per_char(kept, test_ids)
+last_val = curve[-1][2]
+print(
+    f"GRU: best validation {best_val:.2f} bits at step {best_step}; at step {STEPS}: {last_val:.2f}"
+)
+print(f"test: GRU at step {best_step}: {gru_test:.2f} bits per character")
+print(f"  ({STEPS} steps took {char_seconds:.1f} s)")
+print(
+    f"test perplexity: trigram {2**trigram_test:.1f}, GRU {2**gru_test:.1f} (choices per character)"
+)
 
-# %% alt="Validation bits per character: the GRU drops below the bigram line, then rises"
+# %% alt="Validation bits per character: the GRU drops below the count models, then rises"
 fig, ax = plt.subplots(figsize=(6, 3))
 steps = [s for s, _, _ in curve]
 ax.plot(steps, [t for _, t, _ in curve], label="GRU, training batch")
 ax.plot(steps, [v for _, _, v in curve], label="GRU, validation text")
-ax.axhline(bigram_bits, color="gray", linestyle="--", label="bigram counts, validation")
-ax.axvline(KEEP, color="black", linewidth=0.8, linestyle=":")
+ax.axhline(
+    bigram_bits(bigram_probs(k_best), val_ids),
+    color="gray",
+    linestyle="--",
+    label="bigram, validation",
+)
+ax.axhline(
+    trigram_bits(mix_best, val_ids), color="gray", linestyle=":", label="trigram, validation"
+)
+ax.axvline(best_step, color="black", linewidth=0.8, linestyle=":")
 ax.set(xlabel="training step", ylabel="bits per character", ylim=(0, 5))
 ax.legend(fontsize=8)
 fig.tight_layout()
@@ -215,16 +399,21 @@ plt.show()
 # %% [markdown]
 # The training loss keeps falling while the validation loss turns up: the model starts to
 # memorise its few kilobytes of text. That is overfitting, and it is why the model is kept
-# as it was at step 100 (the dotted line). Text it generates from there, one character at a
-# time, each drawn from the predicted probabilities:
+# as it was at the best validation step (the dotted line), and scored on the test text,
+# which chose nothing. Its lead over the interpolated trigram, printed above, is small: on
+# 3.8 kB of text a well-smoothed count model is nearly as good. Language models are usually
+# scored by their **perplexity**, 2 to the power of the bits per token: a perplexity of 8
+# means the model is as unsure as if it chose among 8 equally likely characters each time.
+#
+# Text it generates from there, one character at a time, each drawn from the predicted
+# probabilities:
 
 # %%
-char_model.load_state_dict(kept)
 ids = [chars.index(c) for c in "Alice "]
 sampler = torch.Generator().manual_seed(1)
 with torch.no_grad():
     for _ in range(120):
-        probs = char_model(torch.tensor([ids[-WINDOW:]]))[0, -1].softmax(dim=0)
+        probs = kept(torch.tensor([ids[-WINDOW:]]))[0, -1].softmax(dim=0)
         ids.append(torch.multinomial(probs, 1, generator=sampler).item())
 print(repr("".join(chars[i] for i in ids)))
 
@@ -345,16 +534,29 @@ print(f"logistic regression, whole spectrogram {flat_accuracy:.3f}")
 print("chance 0.250")
 
 # %% [markdown]
-# The CNN beats the mean spectrum by far. A linear model on the whole spectrogram does about
-# as well as the CNN on this easy task: four words, one synthetic voice, fixed timing.
+# The CNN beats the mean spectrum by far. A linear model on the whole spectrogram matches or
+# beats the CNN on this easy task (four words, one synthetic voice, words that start at the
+# beginning of the clip): it is the control that keeps the CNN's score in proportion.
 
 # %% [markdown]
-# ## Recommendation: ten random datasets
+# ## Recommendation: five random datasets
 #
-# The chapter's data and model, with the same settings, for ten seeds. Each line is one
-# dataset: the test RMSE of the global mean, the item means and matrix factorisation, and
-# precision@5 for user 0 (how many of the five recommended items are among the user's 10
-# best by hidden score).
+# The chapter's data and model, with the same settings, for five seeds (each a new dataset
+# and a new initialisation). First the weight decay is chosen as the chapter does: the last
+# 20 % of the training ratings are held out for validation, a model is fitted on the rest
+# for each of three decays, and the decay with the lowest validation RMSE is kept; the
+# test ratings choose nothing. The first table gives those validation RMSEs, and the test
+# RMSE of the global mean, the item means, and matrix factorisation with the chosen decay
+# trained on all the training ratings two ways: with weight decay on the embeddings only,
+# and on every parameter (which also shrinks the biases and the global mean).
+#
+# The second table scores the top 5 of every user against the truth we generated: the
+# relevant items are a user's 10 best unrated items by hidden score. Precision@5 is the
+# share of the five that are relevant; NDCG@5 (normalised discounted cumulative gain) also
+# rewards putting them first, with weights 1/log2(position + 1), divided by the best score
+# possible. "share +1 star" is the share of users whose five items beat their average item
+# by at least one star of hidden score. Popularity recommends the same best-rated items
+# to everyone.
 
 
 # %%
@@ -407,9 +609,53 @@ class MatrixFactorisation(nn.Module):
 
 # --8<-- [end:factorisation]
 
+
+def train_factorisation(
+    seed: int,
+    decay: float,
+    decay_biases: bool,
+    train_pairs: torch.Tensor,
+    train_ratings: torch.Tensor,
+) -> MatrixFactorisation:
+    """The chapter's training: Adam, 200 full-batch steps, weight decay `decay` on the
+    embeddings, and on the biases and the global mean too when `decay_biases`."""
+    torch.manual_seed(seed)
+    model = MatrixFactorisation(200, 100)
+    tables = [model.users.weight, model.items.weight]
+    others = [model.user_bias.weight, model.item_bias.weight, model.mean]
+    optimizer = torch.optim.Adam(
+        [
+            {"params": tables, "weight_decay": decay},
+            {"params": others, "weight_decay": decay if decay_biases else 0.0},
+        ],
+        lr=0.05,
+    )
+    for _ in range(200):
+        loss = F.mse_loss(model(train_pairs), train_ratings)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model
+
+
+def top5_scores(scores: torch.Tensor) -> tuple[float, float, float]:
+    """Precision@5, NDCG@5 and the share of users whose five items beat their average by
+    one star, for the five best unrated items by `scores` (users, items); the relevant
+    items are each user's 10 best unrated ones by hidden score."""
+    top5 = scores.masked_fill(rated, float("-inf")).topk(5, dim=1).indices
+    best10 = hidden.masked_fill(rated, float("-inf")).topk(10, dim=1).indices
+    hits = torch.zeros_like(rated).scatter_(1, best10, True).gather(1, top5).float()
+    discount = 1 / torch.arange(2, 7).float().log2()  # position 1 counts most
+    ndcg = (hits * discount).sum(dim=1) / discount.sum()
+    clears = hidden.gather(1, top5).mean(dim=1) > hidden.mean(dim=1) + 1
+    return hits.mean().item(), ndcg.mean().item(), clears.float().mean().item()
+
+
+DECAYS = [1e-3, 3e-3, 1e-2]
 start = time.perf_counter()
-results = []
-for seed in range(10):
+results, validation_rmses, chosen = [], [], []
+every_pair = torch.cartesian_prod(torch.arange(200), torch.arange(100))
+for seed in range(5):
     hidden, pairs, ratings = make_ratings(seed)
     split = int(0.8 * len(ratings))
     train_pairs, test_pairs = pairs[:split], pairs[split:]
@@ -417,44 +663,77 @@ for seed in range(10):
     sums = torch.zeros(100).index_add_(0, train_pairs[:, 1], train_ratings)
     counts = torch.zeros(100).index_add_(0, train_pairs[:, 1], torch.ones(split))
     item_mean = torch.where(counts > 0, sums / counts.clamp(min=1), train_ratings.mean())
-    torch.manual_seed(seed)
-    model = MatrixFactorisation(200, 100)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=3e-3)
-    for _ in range(200):
-        loss = F.mse_loss(model(train_pairs), train_ratings)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    with torch.no_grad():
-        predicted = model(test_pairs)
-        scores = model(torch.stack([torch.zeros(100, dtype=torch.long), torch.arange(100)], 1))
-    scores[train_pairs[train_pairs[:, 0] == 0, 1]] = float("-inf")
-    best10 = set(hidden[0].topk(10).indices.tolist())
-    precision = len(best10 & set(scores.topk(5).indices.tolist())) / 5
+    rated = torch.zeros(200, 100, dtype=torch.bool)
+    rated[train_pairs[:, 0], train_pairs[:, 1]] = True
 
     def rmse(p: torch.Tensor, truth: torch.Tensor = test_ratings) -> float:
         return ((p - truth) ** 2).mean().sqrt().item()
 
-    results.append(
-        (rmse(train_ratings.mean()), rmse(item_mean[test_pairs[:, 1]]), rmse(predicted), precision)
-    )
-mf_seconds = (time.perf_counter() - start) / 10
-print("seed  global  item mean  factorisation  ratio  user 0 precision@5")
-for seed, (global_rmse, item_rmse, mf_rmse, precision) in enumerate(results):
+    fit_end = int(0.8 * split)  # the last 20 % of the training ratings: validation
+    scores = []
+    for decay in DECAYS:
+        trial = train_factorisation(
+            seed, decay, True, train_pairs[:fit_end], train_ratings[:fit_end]
+        )
+        with torch.no_grad():
+            scores.append(rmse(trial(train_pairs[fit_end:]), train_ratings[fit_end:]))
+    validation_rmses.append(scores)
+    decay = DECAYS[scores.index(min(scores))]
+    chosen.append(decay)
+    model = train_factorisation(seed, decay, True, train_pairs, train_ratings)
+    embeddings_only = train_factorisation(seed, decay, False, train_pairs, train_ratings)
+    with torch.no_grad():
+        results.append(
+            (
+                rmse(train_ratings.mean()),
+                rmse(item_mean[test_pairs[:, 1]]),
+                rmse(embeddings_only(test_pairs)),
+                rmse(model(test_pairs)),
+                *top5_scores(model(every_pair).view(200, 100)),
+                *top5_scores(item_mean.expand(200, 100)),
+            )
+        )
+mf_seconds = (time.perf_counter() - start) / 5
+print(
+    "validation RMSE for weight decay " + ", ".join(f"{d:g}" for d in DECAYS) + ", and the choice"
+)
+for seed, (scores, decay) in enumerate(zip(validation_rmses, chosen, strict=True)):
+    print(f"{seed:4d}  " + "  ".join(f"{score:.3f}" for score in scores) + f"  chose {decay:g}")
+print()
+print("test RMSE in stars; factorisation with weight decay on the embeddings only, and on all")
+print("seed  global  item mean  embeddings only  all  ratio all/item")
+for seed, (global_rmse, item_rmse, only_rmse, mf_rmse, *_) in enumerate(results):
     print(
-        f"{seed:4d}  {global_rmse:6.3f}  {item_rmse:9.3f}  {mf_rmse:13.3f}  "
-        f"{mf_rmse / item_rmse:5.3f}  {precision:.1f}"
+        f"{seed:4d}  {global_rmse:6.3f}  {item_rmse:9.3f}  {only_rmse:15.3f}  {mf_rmse:5.3f}  "
+        f"{mf_rmse / item_rmse:5.3f}"
     )
-worst = max(mf / item for _, item, mf, _ in results)
-print(f"worst factorisation / item-mean ratio {worst:.3f}; {mf_seconds:.2f} s a dataset")
+worst = max(row[3] / row[1] for row in results)
+print(f"worst factorisation / item-mean ratio {worst:.3f}; {mf_seconds:.2f} s a dataset (5 fits)")
+gains = [row[2] - row[3] for row in results]
+print(f"decaying the biases too lowers the RMSE by {min(gains):.3f} to {max(gains):.3f} stars")
+print()
+print("top 5 for all 200 users: factorisation | popularity (item means)")
+print("seed  precision@5  NDCG@5  share +1 star | precision@5  NDCG@5  share +1 star")
+for seed, row in enumerate(results):
+    print(
+        f"{seed:4d}  {row[4]:11.2f}  {row[5]:6.2f}  {row[6]:13.2f} | "
+        f"{row[7]:11.2f}  {row[8]:6.2f}  {row[9]:13.2f}"
+    )
 
 # %% [markdown]
-# One user's precision@5 varies a lot from dataset to dataset: with about 8 ratings, a
-# user's tastes are only roughly known. The RMSE, averaged over 400 test ratings, is steady.
+# Validation chose the same decay, 3e-3, on every dataset, and the choice matters: a decay
+# three times smaller or larger gives a validation RMSE 0.1 to 0.4 stars worse. With the
+# chosen decay, factorisation beats the item means on RMSE on every dataset, and
+# popularity's top 5 on every dataset and every measure, though by how much varies from
+# dataset to dataset (the table gives each). Part of
+# its lead comes from the decay on the biases, which the line above the second table
+# measures: an item rated by two users gets a bias that fits those two ratings, unless the
+# decay pulls it back towards the overall mean.
 #
 # ## Autonomous systems: the cart-pole
 #
-# The chapter's physics, expert and `run`, then three policies learned three ways.
+# The chapter's physics, expert and `run`, then policies learned by imitation (a network,
+# and a clone that memorises) and by REINFORCE.
 
 
 # %%
@@ -528,18 +807,27 @@ def greedy(net: nn.Module):
     return policy
 
 
-def clone(states: torch.Tensor, pushes: torch.Tensor, seed: int, epochs: int = 5) -> nn.Module:
+def clone(states: torch.Tensor, pushes: torch.Tensor, seed: int, epochs: int = 20) -> Policy:
+    """Behaviour cloning as in the chapter: standardise the states with the demonstrations'
+    mean and spread, then train the network (Adam, batches of 256) for `epochs`."""
     torch.manual_seed(seed)
     net = make_policy_net()
+    mean, spread = states.mean(dim=0), states.std(dim=0)
+    inputs = (states - mean) / spread
     optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
     batches = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
         for batch in torch.randperm(len(pushes), generator=batches).split(256):
-            loss = F.cross_entropy(net(states[batch]), pushes[batch])
+            loss = F.cross_entropy(net(inputs[batch]), pushes[batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-    return net
+    return greedy(lambda state: net((state - mean) / spread))
+
+
+def nearest(states: torch.Tensor, pushes: torch.Tensor) -> Policy:
+    """A clone that memorises: the push recorded at the nearest demonstrated state."""
+    return lambda state: pushes[torch.cdist(state, states).argmin(dim=1)]
 
 
 coin = torch.Generator().manual_seed(0)
@@ -548,21 +836,41 @@ print(f"random policy: {random_up.float().mean():.2f} of 100 episodes succeed")
 
 start = time.perf_counter()
 _, demo_states, demo_pushes = run(expert, 20, seed=2, explore=0.3)
-cloned_net = clone(demo_states, demo_pushes, seed=0)
+cloned_policy = clone(demo_states, demo_pushes, seed=0)
 cloning_seconds = time.perf_counter() - start
-cloned_up, _, _ = run(greedy(cloned_net), 100, seed=1)
+cloned_up, _, _ = run(cloned_policy, 100, seed=1)
 print(f"behaviour cloning, 20 demonstrations with recovery: {cloned_up.float().mean():.2f}")
 print(f"  (demonstrations and training took {cloning_seconds:.2f} s)")
 
-clean_rates = []
-for seed in range(5):
-    _, states, pushes = run(expert, 2, seed=10 + seed)  # 2 clean demonstrations
-    up, _, _ = run(greedy(clone(states, pushes, seed=seed, epochs=50)), 100, seed=1)
-    clean_rates.append(up.float().mean().item())
-print(
-    "behaviour cloning, 2 clean demonstrations, 5 seeds: "
-    + " ".join(f"{rate:.2f}" for rate in clean_rates)
-)
+start = time.perf_counter()
+rates = {
+    "network, with recovery": [],
+    "network, clean": [],
+    "nearest, with recovery": [],
+    "nearest, clean": [],
+}
+for seed in range(5):  # 20 demonstrations each time, with and without random pushes
+    for kind, explore in [("with recovery", 0.3), ("clean", 0.0)]:
+        _, states, pushes = run(expert, 20, seed=2 + 10 * seed, explore=explore)
+        for learner, policy in [
+            ("network", clone(states, pushes, seed=seed)),
+            ("nearest", nearest(states, pushes)),
+        ]:
+            up, _, _ = run(policy, 100, seed=1)
+            rates[f"{learner}, {kind}"].append(up.float().mean().item())
+print("behaviour cloning from 20 demonstrations, 5 seeds (share of 100 episodes that succeed):")
+for name, values in rates.items():
+    print(f"  {name + ':':24s}" + " ".join(f"{rate:.2f}" for rate in values))
+print(f"  ({time.perf_counter() - start:.1f} s)")
+
+# %% [markdown]
+# The same number of demonstrations, the same training: only the random pushes differ. The
+# network learns the expert's rule from the clean demonstrations as well as from the ones
+# with recovery: the rule is a simple one, and a network that has learned it applies it off
+# the expert's path too. The clone that memorises, copying the push of the nearest recorded
+# state, is what distribution shift hurts: its own small mistakes lead to states far from
+# every clean demonstration, where the nearest record is a poor guide. Recovery states fill
+# that gap.
 
 # %% [markdown]
 # REINFORCE: play 32 episodes with the current policy, sampling each push from its
@@ -598,17 +906,14 @@ def reinforce(seed: int, updates: int = 30, episodes: int = 32, steps: int = 200
 
 
 start = time.perf_counter()
-reinforce_rates = []
-for seed in range(1):
-    up, _, _ = run(greedy(reinforce(seed)), 100, seed=1)
-    reinforce_rates.append(up.float().mean().item())
+reinforce_up, _, _ = run(greedy(reinforce(seed=0)), 100, seed=1)
 reinforce_seconds = time.perf_counter() - start
-print("REINFORCE, seed 0: " + " ".join(f"{rate:.2f}" for rate in reinforce_rates))
+print(f"REINFORCE, seed 0: {reinforce_up.float().mean():.2f}")
 print(f"  (training took {reinforce_seconds:.2f} s)")
 
 # %% alt="One episode: the cloned policy keeps the pole angle near zero; the random policy drops it"
 fig, (ax_angle, ax_x) = plt.subplots(1, 2, figsize=(9, 3))
-for name, policy in [("cloned policy", greedy(cloned_net)), ("random policy", None)]:
+for name, policy in [("cloned policy", cloned_policy), ("random policy", None)]:
     state = torch.tensor([[0.0, 0.0, 0.05, 0.0]])
     path = [state[0]]
     for _ in range(200):

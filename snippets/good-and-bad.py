@@ -33,7 +33,8 @@ def rotate(images: torch.Tensor, degrees: float) -> torch.Tensor:
         raise ValueError(f"expected images of shape (n, channels, h, w), got {images.shape}")
     angle = math.radians(degrees)
     cos, sin = math.cos(angle), math.sin(angle)
-    theta = torch.tensor([[cos, -sin, 0.0], [sin, cos, 0.0]]).expand(len(images), 2, 3)
+    rows = [[cos, -sin, 0.0], [sin, cos, 0.0]]
+    theta = torch.tensor(rows, dtype=images.dtype, device=images.device).expand(len(images), 2, 3)
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
     return F.grid_sample(images, grid, align_corners=False)  # pixels outside become 0
 
@@ -47,11 +48,10 @@ from torch import nn
 
 def saliency(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """|d log p(label) / d pixel| for every pixel: how much each pixel sways the answer."""
-    model.eval()
-    images = images.clone().requires_grad_(True)
-    log_p = model(images).log_softmax(dim=1)
-    log_p.gather(1, labels[:, None]).sum().backward()
-    return images.grad.abs()
+    images = images.detach().requires_grad_(True)
+    log_p = model(images).log_softmax(dim=1).gather(1, labels[:, None])
+    (grad,) = torch.autograd.grad(log_p.sum(), images)  # only the pixels' gradient
+    return grad.abs()
 
 
 def zero_pixels(images: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
@@ -69,10 +69,10 @@ from torch import nn
 def fgsm(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps: float):
     """Fast gradient sign method: move every pixel by ±eps in the direction that raises the
     loss the most, and keep the pixels in [0, 1]."""
-    model.eval()
-    images = images.clone().requires_grad_(True)
-    nn.functional.cross_entropy(model(images), labels).backward()
-    return (images + eps * images.grad.sign()).clamp(0, 1).detach()
+    images = images.detach().requires_grad_(True)
+    loss = nn.functional.cross_entropy(model(images), labels)
+    (grad,) = torch.autograd.grad(loss, images)
+    return (images + eps * grad.sign()).clamp(0, 1).detach()
 
 
 # --8<-- [end:fgsm]

@@ -126,20 +126,23 @@ def reversal_batch(size: int, generator: torch.Generator, length: int = 8):
 class Reverser(nn.Module):
     """One Transformer encoder layer: each output position attends to every input position."""
 
-    def __init__(self, length: int = 8, width: int = 32, heads: int = 4) -> None:
+    def __init__(
+        self, length: int = 8, width: int = 32, heads: int = 4, positions: bool = True
+    ) -> None:
         super().__init__()
         self.embed = nn.Embedding(10, width)  # a vector for each token 0-9
-        self.position = nn.Embedding(length, width)  # and one for each position
+        self.position = nn.Embedding(length, width) if positions else None  # one per position
         layer = nn.TransformerEncoderLayer(
             width, heads, dim_feedforward=64, dropout=0.0, batch_first=True
         )
-        self.encoder = nn.TransformerEncoder(layer, num_layers=1, enable_nested_tensor=False)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=1)
         self.out = nn.Linear(width, 10)
 
     def inputs(self, tokens: torch.Tensor) -> torch.Tensor:
-        return self.embed(tokens) + self.position(
-            torch.arange(tokens.shape[1], device=tokens.device)
-        )
+        x = self.embed(tokens)  # (batch, length, width)
+        if self.position is not None:
+            x = x + self.position(torch.arange(tokens.shape[1], device=tokens.device))
+        return x
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         scores = self.out(self.encoder(self.inputs(tokens)))  # (batch, length, 10)

@@ -17,6 +17,8 @@ train_images, test_images, train_labels, test_labels = train_test_split(
 # --8<-- [end:data]
 
 # --8<-- [start:autoencoder]
+import copy
+
 import torch
 from torch import nn
 
@@ -31,6 +33,7 @@ decoder = nn.Sequential(
     nn.Unflatten(1, (1, 8, 8)),
 )
 autoencoder = nn.Sequential(encoder, decoder)  # image -> 10 numbers -> image
+untrained_encoder = copy.deepcopy(encoder)  # a control: the same weights, never trained
 # --8<-- [end:autoencoder]
 
 # --8<-- [start:contrastive]
@@ -49,7 +52,7 @@ def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     theta = torch.stack(
         [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1
     )
-    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    grid = F.affine_grid(theta, images.shape, align_corners=False)
     moved = F.grid_sample(images, grid, align_corners=False)
     return moved + 0.1 * torch.randn(moved.shape, generator=generator)
 
@@ -81,6 +84,7 @@ def contrastive_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.
 def pretrain(encoder: nn.Module, images: torch.Tensor, epochs: int = 10, seed: int = 0):
     """Train `encoder` without labels: two augmented views of an image should agree."""
     generator = torch.Generator().manual_seed(seed)
+    # The loss sees projection(encoder(x)); the projection head is thrown away afterwards.
     projection = nn.Sequential(nn.ReLU(), nn.Linear(64, 32))
     parameters = [*encoder.parameters(), *projection.parameters()]
     optimizer = torch.optim.Adam(parameters, lr=3e-3)
@@ -101,6 +105,8 @@ def pretrain(encoder: nn.Module, images: torch.Tensor, epochs: int = 10, seed: i
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 
@@ -120,9 +126,14 @@ def few_labels(labels: torch.Tensor, per_class: int, seed: int = 0) -> torch.Ten
     return torch.cat(picks)
 
 
-def probe(encoder: nn.Module, train_x, train_y, test_x, test_y) -> float:
-    """Accuracy of logistic regression on the encoder's frozen features (a linear probe)."""
+def probe(encoder: nn.Module, train_x, train_y, test_x, test_y, standardise: bool = True) -> float:
+    """Accuracy of logistic regression on the encoder's frozen features (a linear probe).
+
+    A network's features come on arbitrary scales, so by default they are standardised,
+    with means and deviations from the labelled training images only."""
     head = LogisticRegression(max_iter=2000)
+    if standardise:
+        head = make_pipeline(StandardScaler(), head)
     head.fit(features(encoder, train_x), train_y.numpy())
     return head.score(features(encoder, test_x), test_y.numpy())
 
