@@ -47,6 +47,7 @@ log = logging.getLogger("mkdocs.hooks.notebooks")
 MARKDOWN_FENCE = re.compile(r"^#\s*(```|~~~)")
 CODE_HEADING = re.compile(r"^# #{1,6} .*`")
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
+NAME_SPAN = re.compile(r'<span class="n">([^<]*)</span>')
 CODE_CELL = re.compile(r'<div class="highlight-ipynb hl-([\w-]+)"><pre>')
 MAX_FIGURE_PIXELS = 4_000_000  # a figure over this fails: a broken run draws huge ones
 
@@ -192,6 +193,10 @@ def on_page_content(html_text: str, page, config, files) -> str:
     html_text = SCRIPT.sub(lambda m: m.group(0) if "clipboard" in m.group(0) else "", html_text)
     # Site colours for notebook code in both palettes; a scrollable cell takes keyboard focus.
     html_text = CODE_CELL.sub(r'<div class="highlight hl-\1"><pre tabindex="0">', html_text)
+    # A plain name takes the code's own colour (Material: --md-code-hl-name-color is
+    # --md-code-fg-color in both palettes), so its span only adds weight: about a sixth of
+    # a long notebook page's HTML.
+    html_text = NAME_SPAN.sub(r"\1", html_text)
     # The search index holds a notebook page's prose, not its code and printed output: a
     # chapter teaches the code, and the outputs are one machine's numbers.
     for area in (

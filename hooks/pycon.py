@@ -2,7 +2,9 @@
 
 - Every `python` and `pycon` block carries its copy text (`data-copy`, which Material's copy
   button copies in place of the block's text): code that pastes into the classic prompt,
-  IPython, a Jupyter cell or a `.py` file (engine/paste.py says how).
+  IPython, a Jupyter cell or a `.py` file (engine/paste.py says how). It stays out of the
+  search index (`data-search-exclude`), as notebook code does: the index holds the prose,
+  where each term is taught, and stays within its 500 KB budget.
 - `<BLANKLINE>` in an output shows as the empty line Python printed. doctest needs the
   marker in the page source (a blank line would end the expected output).
 - Every line that is not code (output, tracebacks) becomes one `.go` span that holds its
@@ -37,14 +39,17 @@ def _with_copy_text(match: re.Match[str]) -> str:
         return match[0]
     copy = copy_text(lang, html.unescape(TAG.sub("", match["code"])))
     attribute = html.escape(copy, quote=True).replace("\n", "&#10;")
-    return f'{match["open"]} data-copy="{attribute}"{match["pre"]}{match["code"]}</code>'
+    return (
+        f'{match["open"]} data-copy="{attribute}" data-search-exclude'
+        f"{match['pre']}{match['code']}</code>"
+    )
 
 
 def _output_line(line: str) -> str:
     if line.startswith('<span class="gp">') or not line:
         return line + "\n"
     if single := SINGLE_OUTPUT_SPAN.fullmatch(line):
-        return f'<span class="go">{single[1]}\n</span>'
+        line = single[1]
     return f'<span class="go">{line}\n</span>'
 
 
