@@ -5,7 +5,7 @@
 # [What deep learning is used for](../../deep-learning/applications/) chapter: the feature
 # maps of a photo, the word-order task over five splits, a character-level language model
 # against bigram counts (with its validation curve and perplexity), waveforms and
-# spectrograms of synthesised words, matrix factorisation over ten random datasets with
+# spectrograms of synthesised words, matrix factorisation over five random datasets with
 # ranking metrics, and a cart-pole policy learned by imitation and by REINFORCE.
 # The chapter explains the code; the functions it defines are repeated here so that this
 # program runs on its own.

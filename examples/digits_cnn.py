@@ -334,7 +334,7 @@ plt.show()
 # (how hard it tries to classify every training image right) and `gamma` (how far each
 # image's influence reaches). Like the epoch above, they are chosen on the validation set:
 # each pair in a small grid is trained on the training set and scored on the validation set.
-# With 203 validation images, accuracy moves in steps of half a point, so several pairs often
+# With 203 validation images, accuracy moves in steps of half a point, so several pairs can
 # tie for the best score; the first of them (the smallest `C`) is kept, and the line below
 # says how many tied. With more time, cross-validation on training and validation images
 # together (`GridSearchCV(SVC(), grid, cv=5)`) breaks such ties with five scores per pair.
@@ -501,8 +501,8 @@ print(f"CNN's lead over the tuned SVC: {min(leads)} to {max(leads)} images of 45
 #
 # On every seed the kept epoch is one of the last, and the CNN beats logistic regression by
 # a few points. Against the SVM, tuned on the same validation set, it is ahead on most
-# seeds, by a handful of test images of 450 at most (the last line above gives the range),
-# and level or one image behind on the others: a lead within what the seed changes. On 8 × 8
+# seeds, by a handful of test images of 450 at most, and never behind (the last line above
+# gives the range): a lead within what the seed changes. On 8 × 8
 # centred digits a tuned classic model is a strong baseline. Where a CNN
 # pulls clearly ahead is on images whose content moves around: see the shapes at random
 # places in [Machine learning vs deep learning](../../deep-learning/ml-vs-dl/).

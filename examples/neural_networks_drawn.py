@@ -334,10 +334,10 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Xavier lifts the sigmoid stack's gradient by some four orders of magnitude, but it still
-# vanishes: Xavier's derivation assumes an activation with slope 1 and mean 0 around 0, as
-# tanh has, while sigmoid's slope is at most 0.25 and its outputs are all positive. He
-# initialisation keeps the ReLU stack's gradient level.
+# Xavier raises the sigmoid stack's first-to-last ratio by some four orders of magnitude,
+# but its gradient still vanishes: Xavier's derivation assumes an activation with slope 1
+# and mean 0 around 0, as tanh has, while sigmoid's slope is at most 0.25 and its outputs
+# are all positive. He initialisation keeps the ReLU stack's gradient level.
 
 # %% [markdown]
 # ## The simplest baselines, over five seeds
