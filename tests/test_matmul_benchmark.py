@@ -4,7 +4,10 @@ command-line tool (its JSON, its usage errors, and a sanity check of what it mea
 
 from __future__ import annotations
 
+import argparse
+import ast
 import json
+import math
 import re
 import subprocess
 import sys
@@ -59,9 +62,136 @@ def test_json_has_records_and_machine(run):
     assert set(peak["gflops"]) == {"float32", "bfloat16", "float16"}
     assert peak["formula"]
     assert peak["assumptions"]
-    if peak["gflops"]["float32"] is not None:  # an x86 CPU with AVX2 or AVX-512
-        expected = peak["cores_used"] * peak["flops_per_cycle_per_core"]["float32"]
-        assert peak["gflops"]["float32"] == pytest.approx(expected * peak["clock_ghz"], rel=1e-3)
+    assert peak["clock_source"] in {"cpufreq maximum", "cpu MHz in /proc/cpuinfo", None}
+    assert machine["float32_matmul_precision"] in {"highest", "high", "medium"}
+
+
+def program_functions() -> dict:
+    """The program's pure functions, defined without running the benchmark."""
+    tree = ast.parse(PROGRAM.read_text(encoding="utf-8"))
+    wanted = {
+        "positive_number",
+        "writable_file",
+        "parse_devices",
+        "parse_cpuinfo",
+        "flops_per_cycle",
+    }
+    defs = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    assert wanted <= {node.name for node in defs}
+    module = ast.Module([node for node in defs if node.name in wanted], type_ignores=[])
+    import torch
+
+    namespace = {"argparse": argparse, "math": math, "re": re, "torch": torch, "Path": Path}
+    namespace["os"] = __import__("os")
+    exec(compile(module, str(PROGRAM), "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def program():
+    return program_functions()
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf", "0", "-0.5", "soon"])
+def test_min_run_time_refuses_what_would_hang_or_mean_nothing(program, text):
+    with pytest.raises(argparse.ArgumentTypeError, match="finite number greater than 0"):
+        program["positive_number"](text)
+
+
+def test_min_run_time_accepts_a_positive_number(program):
+    assert program["positive_number"]("0.25") == 0.25
+    assert program["positive_number"]("1e-3") == 0.001
+
+
+def test_json_path_is_checked_before_the_run(program, tmp_path):
+    writable = program["writable_file"]
+    assert writable(str(tmp_path / "out.json")) == tmp_path / "out.json"
+    with pytest.raises(argparse.ArgumentTypeError, match="does not exist"):
+        writable(str(tmp_path / "missing" / "out.json"))
+    with pytest.raises(argparse.ArgumentTypeError, match="is a directory"):
+        writable(str(tmp_path))
+
+
+def test_devices_drop_repeats_and_refuse_what_is_not_here(program):
+    parse = program["parse_devices"]
+    available = ["cpu", "cuda:0", "cuda:1"]  # a two-GPU machine, not this one
+    names = ["cuda", "cpu", "cuda:0", "cpu:0", "cuda:1"]
+    assert [str(d) for d in parse(names, available)] == ["cuda:0", "cpu", "cuda:1"]
+    for name in ("cpu:1", "cuda:2", "mps", "tpu"):
+        with pytest.raises(ValueError, match=f"device '{name}' is not available here"):
+            parse([name], available)
+
+
+XEON = """processor\t: 0
+vendor_id\t: GenuineIntel
+cpu family\t: 6
+model name\t: Intel(R) Xeon(R) Platinum 8480+
+physical id\t: 0
+core id\t\t: 0
+cpu MHz\t\t: 800.000
+flags\t\t: fpu avx avx2 fma avx512f avx512_bf16 amx_bf16 amx_tile avx512_fp16
+
+processor\t: 1
+vendor_id\t: GenuineIntel
+cpu family\t: 6
+physical id\t: 0
+core id\t\t: 0
+cpu MHz\t\t: 3100.000
+
+processor\t: 2
+physical id\t: 0
+core id\t\t: 1
+cpu MHz\t\t: 1200.000
+"""
+
+ZEN4 = """processor\t: 0
+vendor_id\t: AuthenticAMD
+cpu family\t: 25
+model name\t: AMD Ryzen 9 7950X 16-Core Processor
+physical id\t: 0
+core id\t\t: 0
+cpu MHz\t\t: 4500.000
+flags\t\t: fpu avx avx2 fma avx512f avx512_bf16
+"""
+
+ZEN3 = ZEN4.replace("7950X", "5950X").replace(" avx512f avx512_bf16", "")
+
+
+def test_clock_from_cpufreq_maximum_else_the_highest_cpu_mhz(program):
+    parse = program["parse_cpuinfo"]
+    info = parse(XEON, "3800000\n")  # cpuinfo_max_freq is in kHz
+    assert (info["clock_ghz"], info["clock_source"]) == (3.8, "cpufreq maximum")
+    info = parse(XEON)
+    assert (info["clock_ghz"], info["clock_source"]) == (3.1, "cpu MHz in /proc/cpuinfo")
+    assert info["physical_cores"] == 2  # three logical CPUs, two (physical id, core id) pairs
+    assert info["model"] == "Intel(R) Xeon(R) Platinum 8480+"
+    assert (info["vendor"], info["family"]) == ("GenuineIntel", 6)
+    assert parse("")["clock_ghz"] is None
+
+
+def test_flops_per_cycle_from_the_flags(program):
+    parse, per_cycle = program["parse_cpuinfo"], program["flops_per_cycle"]
+    xeon = parse(XEON)
+    assert per_cycle(xeon["flags"], xeon["vendor"], xeon["family"]) == {
+        "float32": 64,
+        "bfloat16": 1024,
+        "float16": 128,
+    }
+    # Zen 4 executes AVX-512 as two 256-bit halves: AVX2's float32 throughput.
+    zen4 = parse(ZEN4)
+    assert per_cycle(zen4["flags"], zen4["vendor"], zen4["family"]) == {
+        "float32": 32,
+        "bfloat16": 64,
+        "float16": None,
+    }
+    # Without bfloat16 instructions there is no bfloat16 peak: PyTorch runs a generic kernel.
+    zen3 = parse(ZEN3)
+    assert per_cycle(zen3["flags"], zen3["vendor"], zen3["family"]) == {
+        "float32": 32,
+        "bfloat16": None,
+        "float16": None,
+    }
+    assert per_cycle(["neon", "asimd"]) == {"float32": None, "bfloat16": None, "float16": None}
 
 
 def test_float32_throughput_is_within_a_sane_factor_of_numpy(run):
@@ -83,6 +213,12 @@ def test_float32_throughput_is_within_a_sane_factor_of_numpy(run):
         (["--dtypes", "float8"], "argument --dtypes: invalid choice: 'float8'"),
         (["--sizes", "0"], "size must be between 1 and 16384, got 0"),
         (["--sizes", "big"], "not a whole number: 'big'"),
+        (["--min-run-time", "nan"], "must be a finite number greater than 0, got 'nan'"),
+        (["--min-run-time", "inf"], "must be a finite number greater than 0, got 'inf'"),
+        (["--min-run-time", "0"], "must be a finite number greater than 0, got '0'"),
+        (["--clock-ghz", "-1"], "argument --clock-ghz: must be a finite number greater"),
+        (["--json", "/no/such/folder/out.json"], "directory '/no/such/folder' does not exist"),
+        (["--json", "."], "'.' is a directory, not a file"),
     ],
 )
 def test_usage_errors_exit_2_with_a_clear_message(args, message):
@@ -105,6 +241,9 @@ def test_built_page_shows_the_machine_table_comparison_and_plot(site, example_te
     html = built_page(site.path, PROGRAM).read_text(encoding="utf-8")
     text = example_text("matmul_benchmark")
     assert "CPU: " in text
+    assert re.search(r"clock: [\d.]+ GHz, from (cpufreq maximum|cpu MHz in /proc/cpuinfo)", text)
+    assert re.search(r"estimated float32 peak at [\d.]+ GHz: ", text)
+    assert "float32 matmul precision: highest" in text
     assert "one time.time() around the first call:" in text
     assert "size  dtype     device  library  time (ms)   GFLOP/s" in text
     for size in (128, 256, 512, 1024):
