@@ -86,9 +86,8 @@ parser.add_argument(
     nargs="+",
     choices=DTYPES,
     default=None,
-    help="data types (default: all three, but on a CPU bfloat16 only with avx512_bf16 or "
-    "AMX and float16 only with float16 instructions: elsewhere they run a slow generic "
-    "kernel)",
+    help="data types (default: all three, but on a CPU bfloat16 only with AVX-512 or AMX, and "
+    "float16 only with float16 instructions: elsewhere they run a slow generic kernel)",
 )
 parser.add_argument(
     "--devices",
@@ -247,7 +246,17 @@ def flops_per_cycle(flags: list[str], vendor: str | None = None, family: int | N
     zen4 = vendor == "AuthenticAMD" and family == 25  # AVX-512 in two 256-bit halves
     wide = 32 if zen4 else 64  # float32 FLOPs per cycle with avx512f
     fp32 = wide if has("avx512f") else 32 if has("avx2") and has("fma") else None
-    bf16 = 1024 if has("amx_bf16") else 2 * wide if has("avx512_bf16") else None
+    # Without bfloat16 instructions, oneDNN still converts on AVX-512 (avx512bw), at about the
+    # float32 rate; with AVX2 alone PyTorch runs a generic kernel, and there is no peak.
+    bf16 = (
+        1024
+        if has("amx_bf16")
+        else 2 * wide
+        if has("avx512_bf16")
+        else wide
+        if has("avx512bw")
+        else None
+    )
     fp16 = 1024 if has("amx_fp16") else 2 * wide if has("avx512_fp16") else None
     return {"float32": fp32, "bfloat16": bf16, "float16": fp16}
 
@@ -342,9 +351,9 @@ print(f"  the first call took {naive / median:.1f} times as long")
 # ## The benchmark
 #
 # Every size, dtype and device, then NumPy on the CPU for `float32`. On a CPU, `bfloat16`
-# without `avx512_bf16` or AMX, and `float16` without `float16` instructions, are skipped
-# unless you ask for them with `--dtypes`. PyTorch does not convert them to `float32`
-# there: it runs a generic kernel, tens of times slower (at n = 512, 126 ms against 3.6 ms
+# without AVX-512 (an AVX2-only CPU), and `float16` without `float16` instructions, are
+# skipped unless you ask for them with `--dtypes`. PyTorch runs a generic kernel there,
+# tens of times slower (at n = 512, 126 ms against 3.6 ms
 # for the workaround below, measured with oneDNN limited to AVX2 on the build machine). The
 # workaround, when you must multiply such tensors on such a CPU, is to do the arithmetic in
 # `float32` and round the result: `(a.float() @ b.float()).bfloat16()`.
@@ -432,8 +441,9 @@ plt.show()
 # PyTorch's `float32` against NumPy's. Both libraries call an optimised matrix-multiplication
 # library underneath (oneDNN or MKL for PyTorch, OpenBLAS for NumPy's wheels), so they
 # should land within a small factor of each other. On a CPU with AMX, `bfloat16` runs
-# several times faster than `float32`; with `avx512_bf16` alone, up to twice as fast; on one
-# without either, tens of times slower (the reason it is skipped by default).
+# several times faster than `float32`; with `avx512_bf16` alone, about twice as fast; with
+# AVX-512 but no `bfloat16` instructions (oneDNN converts), about as fast as `float32`; with
+# AVX2 alone, tens of times slower (the reason it is skipped by default there).
 #
 # A figure above 100 % of the peak does not mean the hardware beat physics: it means an
 # input of the estimate is wrong for this CPU. The usual culprit is the clock. Under a
@@ -497,7 +507,8 @@ machine = {
             "only physical cores count: hyper-threads share a core's units "
             "(a virtual machine's cores may be hyper-threads of one host core)",
             "float32: avx512f gives 64 FLOPs/cycle (32 on Zen 4), avx2 with fma 32",
-            "bfloat16: amx_bf16 gives 1024, avx512_bf16 128 (64 on Zen 4), else a generic kernel",
+            "bfloat16: amx_bf16 gives 1024, avx512_bf16 128 (64 on Zen 4), avx512bw the float32 "
+            "rate, else a generic kernel",
             "float16: amx_fp16 gives 1024, avx512_fp16 128, else a generic kernel",
         ],
     },
