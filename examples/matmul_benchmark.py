@@ -199,7 +199,9 @@ print("float32 matmul precision:", torch.get_float32_matmul_precision())
 # know the clock its cores really run at, nor whether its "physical cores" are two
 # hyper-threads of one host core. The other assumptions: two vector multiply-add units per
 # core (some CPUs have one and reach half); every core used by PyTorch runs at that clock
-# (turbo can be higher, heavy vector work can lower it); hyper-threads share a core's
+# (cpufreq's maximum is the highest boost clock, which heavy vector work on many cores
+# rarely holds, so from cpufreq the estimate is high; `cpu MHz` can be lower than the
+# boost); hyper-threads share a core's
 # units, so only physical cores count. Without the flags (another OS, an ARM CPU) the
 # program gives no estimate. So the estimate is a yardstick, not a ceiling: a measurement
 # above it means one of these inputs is wrong for this machine.
@@ -330,13 +332,16 @@ def native_on(device: torch.device, dtype: str) -> bool:
 
 
 naive_n = 768  # a size the benchmark below does not use, so the first call really is first
-naive_dtype = "bfloat16" if native_on(devices[0], "bfloat16") else "float32"
-a, b = random_pair(naive_n, getattr(torch, naive_dtype), devices[0])
+# An accelerator if there is one: there the first call also pays for the context, and a
+# clock that does not wait for the device times only the launch.
+first = next((device for device in devices if device.type != "cpu"), devices[0])
+naive_dtype = "bfloat16" if native_on(first, "bfloat16") else "float32"
+a, b = random_pair(naive_n, getattr(torch, naive_dtype), first)
 start = time.time()
 a @ b
 naive = time.time() - start
-median = median_seconds(a, b, devices[0])
-print(f"{naive_n} × {naive_n} {naive_dtype} on {devices[0]}:")
+median = median_seconds(a, b, first)
+print(f"{naive_n} × {naive_n} {naive_dtype} on {first}:")
 print(f"  one time.time() around the first call: {naive * 1e3:8.2f} ms")
 print(f"  median of repeated calls after warm-up: {median * 1e3:8.2f} ms")
 print(f"  the first call took {naive / median:.1f} times as long")
