@@ -502,7 +502,7 @@ print(f"CNN's lead over the tuned SVC: {min(leads)} to {max(leads)} images of 45
 # On every seed the kept epoch is one of the last, and the CNN beats logistic regression by
 # a few points. Against the SVM, tuned on the same validation set, it is ahead on most
 # seeds, by a handful of test images of 450 at most, and never behind (the last line above
-# gives the range): a lead within what the seed changes. On 8 × 8
+# gives the range): a lead within what the random seed changes. On 8 × 8
 # centred digits a tuned classic model is a strong baseline. Where a CNN
 # pulls clearly ahead is on images whose content moves around: see the shapes at random
 # places in [Machine learning vs deep learning](../../deep-learning/ml-vs-dl/).

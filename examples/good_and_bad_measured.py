@@ -6,9 +6,9 @@
 # [Machine learning vs deep learning](../../deep-learning/ml-vs-dl/). The chapters explain
 # each experiment and show its result as a claim that holds on any machine. This page runs
 # the same experiments on the same data, with the same models and seeds, and prints what came
-# out. The strengths-and-limits experiments run on five splits of the digits (seeds 0 to 4:
-# the seed sets the split, the initial weights and the batch order), with each split's result
-# and the range, because one split can mislead; the figures use split 0, the chapters' own.
+# out. The strengths-and-limits experiments run on five splits of the digits (random seeds
+# 0 to 4: each sets the split, the initial weights and the batch order), with each split's
+# result and the range, because one split can mislead; the figures use split 0, the chapters' own.
 # Every number here was measured when the site was built, on the build machine's CPU; on
 # another machine the last digits differ.
 #

@@ -165,13 +165,9 @@ plt.show()
 
 
 # %%
-def moons_net() -> nn.Module:
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
-
-
-def sgd_losses(lr: float, steps: int = 100) -> list[float]:
-    model = moons_net()
+def sgd_losses(lr: float, seed: int = 0, steps: int = 100) -> list[float]:
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     losses = []
     for _ in range(steps):
@@ -191,22 +187,7 @@ for lr, losses in rate_losses.items():
 
 
 # %%
-def sgd_losses_from(seed: int, lr: float, steps: int = 100) -> list[float]:
-    torch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    losses = []
-    for _ in range(steps):
-        loss = F.cross_entropy(model(moons_x), moons_y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
-
-
-# The rates of the chapter's exercise 5, from ten initialisations.
-edge = {lr: [sgd_losses_from(seed, lr) for seed in range(10)] for lr in (2.0, 5.0, 20.0)}
+edge = {lr: [sgd_losses(lr, seed) for seed in range(10)] for lr in (2.0, 5.0, 20.0)}
 for lr in (2.0, 5.0):
     last = [losses[-1] for losses in edge[lr]]
     print(f"learning rate {lr}, 10 seeds: final loss min {min(last):.3f} max {max(last):.3f}")
@@ -412,23 +393,36 @@ print(f"digits: 1-NN beats the MLP on {wins} of 5 splits")
 
 
 # %%
+# --8<-- [start:sine]
+import math
+
+import torch
+from torch import nn
+
+
 def noisy_sine(n: int, window: int = 20, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """`n` windows of a noisy sine wave, (n, window, 1), and the clean value that follows each."""
     g = torch.Generator().manual_seed(seed)
-    phase = torch.rand(n, 1, generator=g) * 2 * np.pi
+    phase = torch.rand(n, 1, generator=g) * 2 * math.pi
     clean = torch.sin(phase + 0.3 * torch.arange(window + 1))
     noisy = clean + 0.1 * torch.randn(clean.shape, generator=g)
     return noisy[:, :window, None], clean[:, window]
 
 
 class Forecaster(nn.Module):
+    """A GRU reads the window step by step; a linear layer turns its last state into a value."""
+
     def __init__(self, hidden: int = 32) -> None:
         super().__init__()
         self.gru = nn.GRU(input_size=1, hidden_size=hidden, batch_first=True)
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        states, _ = self.gru(x)
+        states, _ = self.gru(x)  # (batch, time, hidden): the state after every step
         return self.head(states[:, -1]).squeeze(-1)
+
+
+# --8<-- [end:sine]
 
 
 def with_constant(windows: torch.Tensor) -> torch.Tensor:

@@ -81,37 +81,6 @@ class SmallCNN(nn.Module):
 
 # --8<-- [end:cnn]
 
-# --8<-- [start:sine]
-import math
-
-import torch
-from torch import nn
-
-
-def noisy_sine(n: int, window: int = 20, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """`n` windows of a noisy sine wave, (n, window, 1), and the clean value that follows each."""
-    g = torch.Generator().manual_seed(seed)
-    phase = torch.rand(n, 1, generator=g) * 2 * math.pi
-    clean = torch.sin(phase + 0.3 * torch.arange(window + 1))
-    noisy = clean + 0.1 * torch.randn(clean.shape, generator=g)
-    return noisy[:, :window, None], clean[:, window]
-
-
-class Forecaster(nn.Module):
-    """A GRU reads the window step by step; a linear layer turns its last state into a value."""
-
-    def __init__(self, hidden: int = 32) -> None:
-        super().__init__()
-        self.gru = nn.GRU(input_size=1, hidden_size=hidden, batch_first=True)
-        self.head = nn.Linear(hidden, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        states, _ = self.gru(x)  # (batch, time, hidden): the state after every step
-        return self.head(states[:, -1]).squeeze(-1)
-
-
-# --8<-- [end:sine]
-
 # --8<-- [start:transformer]
 import torch
 from torch import nn
