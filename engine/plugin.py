@@ -76,10 +76,25 @@ def _keyed_by_files(item: pytest.Item, globs: tuple[str, ...]) -> None:
     item.runtest = runtest
 
 
+# The order in which tests are handed to the workers, by what they wait for: a test is
+# queued behind the pages, and behind every test that waits for less than it does. The
+# self-tests, which mostly wait for subprocesses, then run while the background build
+# and other-CPU run still keep both cores busy, not after them.
+WAITS_FOR = ("executed", "site", "on_another_cpu")
+
+
+def _phase(item: pytest.Item) -> int:
+    if item.path.suffix == ".md":
+        return 0
+    names = set(getattr(item, "fixturenames", ()))
+    return 1 + max((i + 1 for i, name in enumerate(WAITS_FOR) if name in names), default=0)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if (mark := item.get_closest_marker("reuse_pass")) is not None:
             _keyed_by_files(item, mark.args)
+    items.sort(key=_phase)  # stable: in collection order within a phase
 
 
 @pytest.hookimpl(tryfirst=True)

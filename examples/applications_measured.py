@@ -20,6 +20,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import KDTree
 from sklearn.linear_model import LogisticRegression
 
 start_all = time.perf_counter()
@@ -610,32 +611,58 @@ class MatrixFactorisation(nn.Module):
 # --8<-- [end:factorisation]
 
 
-def train_factorisation(
-    seed: int,
-    decay: float,
-    decay_biases: bool,
-    train_pairs: torch.Tensor,
-    train_ratings: torch.Tensor,
-) -> MatrixFactorisation:
-    """The chapter's training: Adam, 200 full-batch steps, weight decay `decay` on the
-    embeddings, and on the biases and the global mean too when `decay_biases`."""
-    torch.manual_seed(seed)
-    model = MatrixFactorisation(200, 100)
-    tables = [model.users.weight, model.items.weight]
-    others = [model.user_bias.weight, model.item_bias.weight, model.mean]
-    optimizer = torch.optim.Adam(
-        [
-            {"params": tables, "weight_decay": decay},
-            {"params": others, "weight_decay": decay if decay_biases else 0.0},
-        ],
-        lr=0.05,
-    )
+def train_factorisations(
+    seeds: list[int],
+    settings: list[tuple[float, bool]],
+    data: list[tuple[torch.Tensor, torch.Tensor]],
+) -> list[MatrixFactorisation]:
+    """The chapter's training, for many models side by side: model i starts as
+    `MatrixFactorisation(200, 100)` after `torch.manual_seed(seeds[i])`, and takes Adam's 200
+    full-batch steps on its ratings `data[i]` with weight decay `settings[i][0]` on the
+    embeddings, and on the biases and the global mean too when `settings[i][1]`. Each
+    parameter is held as a stack, one row per model, and `predict` is the model's forward for
+    all of them at once. A model's loss depends on its own rows only, and Adam updates each
+    number on its own, so every model trains as it would alone (up to rounding), only faster."""
+    models = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        models.append(MatrixFactorisation(200, 100))
+    params, _ = torch.func.stack_module_state(models)  # each parameter, one row per model
+    decays = {  # Adam's weight_decay adds decay x weight to the gradient; here, per model
+        name: torch.tensor(
+            [
+                decay if name in ("users.weight", "items.weight") or all_ else 0.0
+                for decay, all_ in settings
+            ]
+        ).view(-1, *[1] * (param.dim() - 1))
+        for name, param in params.items()
+    }
+    longest = max(len(ratings) for _, ratings in data)  # pad to one length, with zero weight
+    pairs = torch.zeros(len(data), longest, 2, dtype=torch.long)
+    ratings, weights = torch.zeros(len(data), longest), torch.zeros(len(data), longest)
+    for i, (model_pairs, model_ratings) in enumerate(data):
+        n = len(model_ratings)
+        pairs[i, :n], ratings[i, :n], weights[i, :n] = model_pairs, model_ratings, 1 / n
+
+    rows, user, item = torch.arange(len(data))[:, None], pairs[..., 0], pairs[..., 1]
+
+    def predict(p: dict[str, torch.Tensor]) -> torch.Tensor:  # forward, for all models at once
+        match = (p["users.weight"][rows, user] * p["items.weight"][rows, item]).sum(dim=2)
+        biases = p["user_bias.weight"][rows, user, 0] + p["item_bias.weight"][rows, item, 0]
+        return p["mean"][:, None] + biases + match
+
+    optimizer = torch.optim.Adam(params.values(), lr=0.05)
     for _ in range(200):
-        loss = F.mse_loss(model(train_pairs), train_ratings)
+        loss = (weights * (predict(params) - ratings) ** 2).sum()  # each model's MSE, summed
         optimizer.zero_grad()
         loss.backward()
+        with torch.no_grad():
+            for name, param in params.items():
+                param.grad += decays[name] * param
         optimizer.step()
-    return model
+    for i, model in enumerate(models):
+        model.load_state_dict({name: param[i].detach() for name, param in params.items()})
+    return models
 
 
 def top5_scores(scores: torch.Tensor) -> tuple[float, float, float]:
@@ -653,11 +680,40 @@ def top5_scores(scores: torch.Tensor) -> tuple[float, float, float]:
 
 DECAYS = [1e-3, 3e-3, 1e-2]
 start = time.perf_counter()
-results, validation_rmses, chosen = [], [], []
 every_pair = torch.cartesian_prod(torch.arange(200), torch.arange(100))
-for seed in range(5):
-    hidden, pairs, ratings = make_ratings(seed)
-    split = int(0.8 * len(ratings))
+datasets = [make_ratings(seed) for seed in range(5)]
+splits = [int(0.8 * len(ratings)) for _, _, ratings in datasets]
+# the last 20 % of each dataset's training ratings: validation
+fit_ends = [int(0.8 * split) for split in splits]
+trials = train_factorisations(  # 5 datasets x 3 decays, on the training ratings before fit_end
+    [seed for seed in range(5) for _ in DECAYS],
+    [(decay, True) for _ in range(5) for decay in DECAYS],
+    [(p[:end], r[:end]) for (_, p, r), end in zip(datasets, fit_ends, strict=True) for _ in DECAYS],
+)
+validation_rmses, chosen = [], []
+for seed, ((_, pairs, ratings), split, fit_end) in enumerate(
+    zip(datasets, splits, fit_ends, strict=True)
+):
+    with torch.no_grad():
+        scores = [
+            ((trial(pairs[fit_end:split]) - ratings[fit_end:split]) ** 2).mean().sqrt().item()
+            for trial in trials[3 * seed : 3 * seed + 3]
+        ]
+    validation_rmses.append(scores)
+    chosen.append(DECAYS[scores.index(min(scores))])
+# the chosen decay on all the training ratings, on every parameter and on the embeddings only
+finals = train_factorisations(
+    [seed for seed in range(5) for _ in range(2)],
+    [(decay, decay_biases) for decay in chosen for decay_biases in (True, False)],
+    [
+        (p[:split], r[:split])
+        for (_, p, r), split in zip(datasets, splits, strict=True)
+        for _ in range(2)
+    ],
+)
+results = []
+for seed, split in enumerate(splits):
+    hidden, pairs, ratings = datasets[seed]  # top5_scores reads hidden and rated
     train_pairs, test_pairs = pairs[:split], pairs[split:]
     train_ratings, test_ratings = ratings[:split], ratings[split:]
     sums = torch.zeros(100).index_add_(0, train_pairs[:, 1], train_ratings)
@@ -669,19 +725,7 @@ for seed in range(5):
     def rmse(p: torch.Tensor, truth: torch.Tensor = test_ratings) -> float:
         return ((p - truth) ** 2).mean().sqrt().item()
 
-    fit_end = int(0.8 * split)  # the last 20 % of the training ratings: validation
-    scores = []
-    for decay in DECAYS:
-        trial = train_factorisation(
-            seed, decay, True, train_pairs[:fit_end], train_ratings[:fit_end]
-        )
-        with torch.no_grad():
-            scores.append(rmse(trial(train_pairs[fit_end:]), train_ratings[fit_end:]))
-    validation_rmses.append(scores)
-    decay = DECAYS[scores.index(min(scores))]
-    chosen.append(decay)
-    model = train_factorisation(seed, decay, True, train_pairs, train_ratings)
-    embeddings_only = train_factorisation(seed, decay, False, train_pairs, train_ratings)
+    model, embeddings_only = finals[2 * seed], finals[2 * seed + 1]
     with torch.no_grad():
         results.append(
             (
@@ -826,21 +870,15 @@ def clone(states: torch.Tensor, pushes: torch.Tensor, seed: int, epochs: int = 2
 
 
 def nearest(states: torch.Tensor, pushes: torch.Tensor) -> Policy:
-    """A clone that memorises: the push recorded at the nearest demonstrated state."""
-    return lambda state: pushes[torch.cdist(state, states).argmin(dim=1)]
+    """A clone that memorises: the push recorded at the nearest demonstrated state. The
+    chapter finds it with `torch.cdist`; a KD-tree finds the same state, faster."""
+    tree = KDTree(states.numpy())
+    return lambda state: pushes[torch.from_numpy(tree.query(state.numpy())[1])]
 
 
 coin = torch.Generator().manual_seed(0)
 random_up, _, _ = run(lambda s: torch.randint(2, (len(s),), generator=coin), 100, seed=1)
 print(f"random policy: {random_up.float().mean():.2f} of 100 episodes succeed")
-
-start = time.perf_counter()
-_, demo_states, demo_pushes = run(expert, 20, seed=2, explore=0.3)
-cloned_policy = clone(demo_states, demo_pushes, seed=0)
-cloning_seconds = time.perf_counter() - start
-cloned_up, _, _ = run(cloned_policy, 100, seed=1)
-print(f"behaviour cloning, 20 demonstrations with recovery: {cloned_up.float().mean():.2f}")
-print(f"  (demonstrations and training took {cloning_seconds:.2f} s)")
 
 start = time.perf_counter()
 rates = {
@@ -851,13 +889,17 @@ rates = {
 }
 for seed in range(5):  # 20 demonstrations each time, with and without random pushes
     for kind, explore in [("with recovery", 0.3), ("clean", 0.0)]:
+        start_clone = time.perf_counter()
         _, states, pushes = run(expert, 20, seed=2 + 10 * seed, explore=explore)
-        for learner, policy in [
-            ("network", clone(states, pushes, seed=seed)),
-            ("nearest", nearest(states, pushes)),
-        ]:
+        network = clone(states, pushes, seed=seed)
+        if seed == 0 and kind == "with recovery":  # the chapter's demonstrations and clone
+            cloned_policy, cloning_seconds = network, time.perf_counter() - start_clone
+        for learner, policy in [("network", network), ("nearest", nearest(states, pushes))]:
             up, _, _ = run(policy, 100, seed=1)
             rates[f"{learner}, {kind}"].append(up.float().mean().item())
+cloned_up = rates["network, with recovery"][0]
+print(f"behaviour cloning, 20 demonstrations with recovery: {cloned_up:.2f}")
+print(f"  (demonstrations and training took {cloning_seconds:.2f} s)")
 print("behaviour cloning from 20 demonstrations, 5 seeds (share of 100 episodes that succeed):")
 for name, values in rates.items():
     print(f"  {name + ':':24s}" + " ".join(f"{rate:.2f}" for rate in values))
@@ -887,18 +929,21 @@ def reinforce(seed: int, updates: int = 30, episodes: int = 32, steps: int = 200
     for _ in range(updates):
         state = (torch.rand(episodes, 4, generator=g) - 0.5) * 0.1
         up = torch.ones(episodes, dtype=torch.bool)
-        log_probs, alive = [], []
-        for _ in range(steps):
-            dist = torch.distributions.Categorical(logits=net(state))
-            push = dist.sample()
-            log_probs.append(dist.log_prob(push))
-            alive.append(up.clone())
-            state = step(state, push)
-            up &= ~fallen(state)
+        states, pushes, alive = [], [], []
+        with torch.no_grad():  # play the episodes; the gradient comes after, in one pass
+            for _ in range(steps):
+                push = torch.distributions.Categorical(logits=net(state)).sample()
+                states.append(state)
+                pushes.append(push)
+                alive.append(up.clone())
+                state = step(state, push)
+                up &= ~fallen(state)
+        dist = torch.distributions.Categorical(logits=net(torch.stack(states)))
+        log_probs = dist.log_prob(torch.stack(pushes))  # (steps, episodes)
         alive_steps = torch.stack(alive).float()  # (steps, episodes)
         to_go = alive_steps.flip(0).cumsum(0).flip(0)  # reward still to come after each step
         advantage = (to_go - to_go.mean(dim=1, keepdim=True)) / (to_go.std() + 1e-8)
-        loss = -(torch.stack(log_probs) * advantage * alive_steps).sum() / alive_steps.sum()
+        loss = -(log_probs * advantage * alive_steps).sum() / alive_steps.sum()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

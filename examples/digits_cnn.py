@@ -238,7 +238,7 @@ def fit(
 # AdamW (its `weight_decay=1e-2` is the default, written out to be seen) with a one-cycle
 # learning-rate schedule: the rate rises, then falls to almost zero, and Adam's momentum
 # (`beta1`) moves the other way, between 0.95 and 0.85. Label smoothing trains the network
-# towards about 91 % confidence rather than 100 %. Twelve epochs.
+# towards about 91 % confidence rather than 100 %. Eight epochs.
 #
 # `fit` steps the scheduler after every batch, which is what OneCycleLR expects (its
 # `total_steps` counts batches). A schedule defined in epochs, such as `StepLR` or
@@ -255,7 +255,7 @@ def fit(
 
 
 # %%
-EPOCHS = 12
+EPOCHS = 8
 
 
 def train_keeping_best(
@@ -300,7 +300,7 @@ print(f"training took {train_seconds:.1f} s; kept the weights of epoch {best_epo
 #
 # Here the two curves fall together and the validation loss barely rises at the end, if at
 # all: weight decay, dropout, label smoothing and a schedule that ends with tiny steps keep
-# this network from overfitting 1144 images in 12 epochs. The kept epoch is one of the last
+# this network from overfitting 1144 images in 8 epochs. The kept epoch is one of the last
 # (the five seeds at the end of this page show which). The gap between training and
 # validation accuracy, measured with the same kept weights, says how much it overfits:
 
@@ -312,7 +312,7 @@ print(
     f"validation accuracy {kept_val['accuracy']:.3f}"
 )
 
-# %% alt="Losses fall together for 12 epochs, the kept epoch marked; validation accuracy above 0.98"
+# %% alt="Losses fall together for 8 epochs, the kept epoch marked; validation accuracy above 0.98"
 epochs = [record["epoch"] for record in history]
 fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3))
 ax_loss.plot(epochs, [r["train_loss"] for r in history], marker="o", label="training")

@@ -26,7 +26,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
 
 # %% [markdown]
 # ## Activation functions
@@ -360,7 +360,11 @@ for seed in range(5):
     split = train_test_split(images, labels, test_size=0.25, stratify=labels, random_state=seed)
     train_x, test_x, train_y, test_y = split
     order = torch.Generator().manual_seed(seed)
-    loader = DataLoader(TensorDataset(train_x, train_y), 64, shuffle=True, generator=order)
+    dataset = TensorDataset(train_x, train_y)
+    # The batches of DataLoader(dataset, 64, shuffle=True, generator=order), each fetched by
+    # one indexing operation instead of 64 (batch_size=None: the sampler gives whole batches).
+    shuffled = BatchSampler(RandomSampler(dataset, generator=order), 64, drop_last=False)
+    loader = DataLoader(dataset, sampler=shuffled, batch_size=None, generator=order)
     for name, batches in [("MLP", loader), ("MLP, frozen batches", list(loader))]:
         mlp = digits_mlp(seed)
         train_batches(mlp, batches, epochs=30, lr=1e-2)
@@ -436,7 +440,7 @@ for seed in range(5):
     torch.manual_seed(seed)
     forecaster = Forecaster()
     batches = list(zip(train_windows.split(64), train_next.split(64), strict=True))
-    train_batches(forecaster, batches, epochs=20, lr=0.01, loss_fn=F.mse_loss)
+    train_batches(forecaster, batches, epochs=10, lr=0.01, loss_fn=F.mse_loss)
     last_value = F.mse_loss(test_windows[:, -1, 0], test_next).item()
     with torch.no_grad():
         ratios["GRU"].append(F.mse_loss(forecaster(test_windows), test_next).item() / last_value)
@@ -461,7 +465,7 @@ print(f"noisy sine: least squares beats the GRU on {wins} of 5 seeds")
 # %% [markdown]
 # ## A Transformer's attention map
 #
-# One Transformer encoder layer learns to reverse sequences of eight digits (150 batches
+# One Transformer encoder layer learns to reverse sequences of eight digits (100 batches
 # of 64), with and without its position embeddings, from five seeds each. Each row of the
 # map (seed 0, with positions) is an output position; the colours show how much it attends
 # to each input position, averaged over heads and over 500 test sequences.
@@ -497,12 +501,12 @@ class Reverser(nn.Module):
 
 
 def train_reverser(seed: int, positions: bool = True) -> tuple[Reverser, torch.Tensor, float]:
-    """Train on 150 batches of 64; the model, 500 test sequences and its token accuracy."""
+    """Train on 100 batches of 64; the model, 500 test sequences and its token accuracy."""
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     model = Reverser(positions=positions)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    for _ in range(150):
+    for _ in range(100):
         tokens = torch.randint(0, 10, (64, 8), generator=g)
         loss = F.cross_entropy(model(tokens), tokens.flip(1))
         optimizer.zero_grad()

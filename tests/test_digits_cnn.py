@@ -42,17 +42,17 @@ def test_digits_cnn_reaches_the_floor_and_matches_the_svc(digits_text):
 
 
 def test_digits_cnn_matches_or_slightly_beats_the_tuned_svc_on_five_seeds(digits_text):
-    """The page's claims, on every seed (measured on seeds 0-4: CNN 2-4 wrong of 450, tuned
-    SVC 2-7, logistic regression 13-16; CNN's lead 0 to 5 images, ahead on 4 of 5 seeds;
-    kept epoch 10-12). A run that does not train (learning rate 0) gets hundreds wrong and
-    fails."""
+    """The page's claims, on every seed (measured on seeds 0-4 with 8 epochs: CNN 2-5 wrong
+    of 450, tuned SVC 2-7, logistic regression 13-16; CNN's lead 0 to 5 images, ahead on 4
+    of 5 seeds; kept epoch 7-8. With 12 epochs: CNN 2-4 wrong, kept epoch 10-12). A run that
+    does not train (learning rate 0) gets hundreds wrong and fails."""
     rows = {int(seed): tuple(map(int, rest)) for seed, *rest in SEED_ROW.findall(digits_text)}
     assert sorted(rows) == [0, 1, 2, 3, 4], rows
     for seed, (kept_epoch, cnn, svc, lr) in rows.items():
         assert cnn <= 7, (seed, rows[seed])  # at least 98.4 % on every seed
         assert -2 <= svc - cnn <= 10, (seed, rows[seed])  # "matches or slightly beats"
         assert lr - cnn >= 6, (seed, rows[seed])  # beats logistic regression
-        assert 1 <= kept_epoch <= 12, (seed, rows[seed])
+        assert 1 <= kept_epoch <= 8, (seed, rows[seed])
     # "ahead on most seeds, ... level or one image behind on the others"
     assert sum(svc > cnn for _, cnn, svc, _ in rows.values()) >= 3, rows
     assert all(svc - cnn >= -1 for _, cnn, svc, _ in rows.values()), rows
@@ -64,10 +64,10 @@ def test_digits_cnn_matches_or_slightly_beats_the_tuned_svc_on_five_seeds(digits
 def test_digits_cnn_shows_each_step_of_the_workflow(digits_text):
     assert "train 1144, validation 203, test 450 images" in digits_text
     assert "one batch: (64, 1, 8, 8) (64,)" in digits_text
-    assert len(re.findall(r"epoch +\d+ +train loss [\d.]+ +val loss", digits_text)) == 12
+    assert len(re.findall(r"epoch +\d+ +train loss [\d.]+ +val loss", digits_text)) == 8
     kept = re.search(r"kept the weights of epoch (\d+)", digits_text)
     assert kept
-    assert 1 <= int(kept[1]) <= 12
+    assert 1 <= int(kept[1]) <= 8
     last_val = re.findall(r"val accuracy ([\d.]+)", digits_text)[-1]
     assert float(last_val) > 0.98  # the figure's alt text: "validation accuracy above 0.98"
     gap = re.search(r"training accuracy ([\d.]+), validation accuracy ([\d.]+)", digits_text)
@@ -150,12 +150,13 @@ def test_companion_page_measures_the_new_claims_over_five_seeds(drawn_text):
     frozen = _range(drawn_text, "digits, 5 splits: MLP with frozen batches minus MLP")
     assert -0.06 < frozen[0] < 0, frozen
     assert frozen[1] < 0.02, frozen
+    # GRU, 10 epochs: 0.068-0.116 (20 epochs: 0.031-0.064); least squares 0.019-0.022.
     assert _range(drawn_text, "GRU error / last-value error")[1] < 0.25
     assert _range(drawn_text, "least squares error / last-value error")[1] < 0.1
     assert "least squares beats the GRU on 5 of 5 seeds" in drawn_text
     assert _range(drawn_text, "with position embeddings: token accuracy")[0] > 0.99
     low, high = _range(drawn_text, "without position embeddings: token accuracy")
-    assert 0.25 < low <= high < 0.4, (low, high)  # "about a third" (measured 0.310-0.328)
+    assert 0.25 < low <= high < 0.4, (low, high)  # "about a third" (measured 0.304-0.323)
 
 
 def test_fit_refuses_a_loader_that_is_used_up_after_one_epoch():

@@ -37,6 +37,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from engine import pages
 from engine.__main__ import main
@@ -119,7 +120,8 @@ def test_pytest_items_fail_with_page_and_line_and_hash_seed_is_required(tmp_path
         ```
         """,
     )
-    result = run_pytest_on(page, root=tmp_path)
+    seeded = write_page(tmp_path, '```pycon\n>>> {"b", "a"} == {"a", "b"}\nTrue\n```\n', "ok.md")
+    result = run_pytest_on(page, seeded, root=tmp_path)
     out = result.stdout
     assert result.returncode == 1, out
     # pytest-markdown-docs collected the fence inside the tab, and points at page line 11
@@ -129,10 +131,8 @@ def test_pytest_items_fail_with_page_and_line_and_hash_seed_is_required(tmp_path
     # the page's own test fails at the same block; the fence after it names that block
     assert f"{page}:10: this block raised" in out
     assert f"(so the fence at {page}:15 never ran" in out
-    assert "3 failed, 1 passed" in out
-    # without a fixed hash seed the page refuses to run, saying how to run it
-    seeded = write_page(tmp_path, '```pycon\n>>> {"b", "a"} == {"a", "b"}\nTrue\n```\n', "ok.md")
-    assert run_pytest_on(seeded, root=tmp_path).returncode == 0
+    assert "3 failed, 2 passed" in out  # ok.md passes with the hash seed fixed, and
+    # without it the page refuses to run, saying how to run it
     result = run_pytest_on(seeded, root=tmp_path, hash_seed=None)
     assert result.returncode == 1
     assert "page runs need PYTHONHASHSEED=0" in result.stdout
@@ -300,32 +300,60 @@ def test_a_raising_fence_in_any_container_fails_with_page_and_line(tmp_path, con
     assert "ValueError: hidden" in message
 
 
-def test_a_page_prints_the_same_after_any_page_and_fails_if_it_does_not_seed(tmp_path):
-    shown = """\
-        ```pycon
-        >>> import random
-        >>> round(random.random(), 6)
-        0.844422
-        ```
-        """
-    seeded = shown.replace(">>> round", ">>> random.seed(0)\n        >>> round")
-    write(
-        tmp_path,
-        {
-            "a.md": "```pycon\n>>> import random\n>>> random.seed(5)\n```\n",
-            "b.md": seeded,
-            "unseeded.md": shown,
-        },
-    )
+# ---- the other-CPU run: one process for the three cases (each start imports torch) -----
+
+TODAY = datetime.date.today()
+WORDS = {"pear", "apple", "fig", "kiwi", "lime", "plum", "date", "yuzu"}
+UNSEEDED = """\
+```pycon
+>>> import random
+>>> round(random.random(), 6)
+0.844422
+```
+"""
+ANOTHER_CPU_PAGES = {
+    # a page that seeds before it draws passes after any page; one that does not, fails
+    "a.md": "```pycon\n>>> import random\n>>> random.seed(5)\n```\n",
+    "b.md": UNSEEDED.replace(">>> round", ">>> random.seed(0)\n>>> round"),
+    "unseeded.md": UNSEEDED,
+    # what this process prints: its hash seed is the page tests' (0), and it is today
+    "set.md": f"```pycon\n>>> {sorted(WORDS)!r}[0]\n'apple'\n>>> set({sorted(WORDS)!r})\n"
+    f"{set(sorted(WORDS))!r}\n```\n",
+    "today.md": f"```pycon\n>>> import datetime\n>>> str(datetime.date.today())\n'{TODAY}'\n```\n",
+    "now.md": "```pycon\n>>> import datetime\n>>> datetime.datetime.now().year > 2000\n"
+    f"True\n>>> datetime.datetime.now().strftime('%Y-%m-%d')\n'{TODAY}'\n```\n",
+    # its output filled in by a refresh on this CPU
+    "simd.md": "Run with `pip install torch`.\n\n```pycon\n>>> import torch\n"
+    ">>> _ = torch.manual_seed(0)\n>>> torch.randn(10000).sum().item()\n```\n",
+}
+
+
+@pytest.fixture(scope="session")
+def another_cpu(tmp_path_factory, worker_id) -> tuple[Path, str]:
+    """The pages above, and what one other-CPU run over all of them printed: run by the
+    first xdist worker that asks, read by the other."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    folder, report = shared / "another-cpu-cases", shared / "another-cpu-cases.txt"
+    with FileLock(str(shared / "another-cpu-cases.lock")):
+        if not report.exists():
+            write(folder, ANOTHER_CPU_PAGES)
+            pages.refresh(folder / "simd.md")  # the output this CPU prints, as `make outputs`
+            result = on_another_cpu(*(folder / name for name in ANOTHER_CPU_PAGES))
+            report.write_text(result.stdout, encoding="utf-8")
+    return folder, report.read_text(encoding="utf-8")
+
+
+def test_a_page_prints_the_same_after_any_page_and_fails_if_it_does_not_seed(another_cpu):
+    folder, printed = another_cpu
     names = ("a.md", "b.md", "unseeded.md")
     for order in (names, names[::-1]):  # the same outputs, whatever ran before
         for name in order:
-            assert pages.run(tmp_path / name, reuse=False).failure is None, name
-    result = on_another_cpu(*(tmp_path / name for name in names))
-    assert result.returncode == 1
-    assert f"{tmp_path / 'b.md'}: passed" in result.stdout
-    assert f"{tmp_path / 'unseeded.md'}: FAILED" in result.stdout
-    assert f"{tmp_path / 'unseeded.md'}:3: the output differs" in result.stdout
+            assert pages.run(folder / name, reuse=False).failure is None, name
+    assert f"{folder / 'b.md'}: passed" in printed
+    assert f"{folder / 'unseeded.md'}: FAILED" in printed
+    assert f"{folder / 'unseeded.md'}:3: the output differs" in printed
 
 
 def test_state_another_page_left_behind_does_not_change_a_page(tmp_path):
@@ -368,49 +396,22 @@ def test_state_another_page_left_behind_does_not_change_a_page(tmp_path):
         assert run.failure is None, run.failure
 
 
-def test_outputs_that_depend_on_the_hash_seed_or_the_date_fail_on_another_cpu(tmp_path):
-    words = {"pear", "apple", "fig", "kiwi", "lime", "plum", "date", "yuzu"}
-    today = datetime.date.today()
-    write(
-        tmp_path,
-        {  # what this process prints: its hash seed is the page tests' (0), and it is today
-            "set.md": f"```pycon\n>>> {sorted(words)!r}[0]\n'apple'\n>>> set({sorted(words)!r})\n"
-            f"{set(sorted(words))!r}\n```\n",
-            "today.md": f"```pycon\n>>> import datetime\n>>> str(datetime.date.today())\n"
-            f"'{today}'\n```\n",
-            "now.md": "```pycon\n>>> import datetime\n>>> datetime.datetime.now().year > 2000\n"
-            f"True\n>>> datetime.datetime.now().strftime('%Y-%m-%d')\n'{today}'\n```\n",
-        },
-    )
-    assert pages.run(tmp_path / "set.md").failure is None
-    assert pages.run(tmp_path / "today.md").failure is None
-    assert pages.run(tmp_path / "now.md").failure is None
-    result = on_another_cpu(*(tmp_path / name for name in ("set.md", "today.md", "now.md")))
-    assert result.returncode == 1
-    assert f"{tmp_path / 'set.md'}:4: the output differs" in result.stdout
-    assert f"{tmp_path / 'today.md'}:3: the output differs" in result.stdout
-    assert f"{tmp_path / 'now.md'}:5: the output differs" in result.stdout
+def test_outputs_that_depend_on_the_hash_seed_or_the_date_fail_on_another_cpu(another_cpu):
+    folder, printed = another_cpu
+    for name in ("set.md", "today.md", "now.md"):
+        assert pages.run(folder / name).failure is None, name
+    assert f"{folder / 'set.md'}:4: the output differs" in printed
+    assert f"{folder / 'today.md'}:3: the output differs" in printed
+    assert f"{folder / 'now.md'}:5: the output differs" in printed
 
 
-def test_an_output_that_only_this_cpu_prints_fails_on_another_cpu(tmp_path):
-    page = write_page(
-        tmp_path,
-        """\
-        Run with `pip install torch`.
-
-        ```pycon
-        >>> import torch
-        >>> _ = torch.manual_seed(0)
-        >>> torch.randn(10000).sum().item()
-        ```
-        """,
-    )
-    pages.refresh(page)  # the output this CPU prints, as `make outputs` writes it
+def test_an_output_that_only_this_cpu_prints_fails_on_another_cpu(another_cpu):
+    folder, printed = another_cpu
+    page = folder / "simd.md"
     assert pages.run(page).failure is None  # on this CPU
-    result = on_another_cpu(page)
-    if result.returncode == 0:
+    if f"{page}: passed" in printed:
         pytest.skip("this CPU's fastest kernels sum in the same order as the default ones")
-    assert f"{page}:6: the output differs" in result.stdout
+    assert f"{page}:6: the output differs" in printed
 
 
 # ---- make outputs: a refresh never writes an exception nobody asked for ---------------
