@@ -57,7 +57,7 @@ def train_worker(
         results.put((rank, differences))
     finally:
         dist.destroy_process_group()
-    # Leave at once: a gloo process can abort in interpreter shutdown after its work is done.
+    # Leave at once: a spawned gloo process can abort in interpreter shutdown (see the text).
     os._exit(0)
 
 
@@ -71,18 +71,22 @@ import torch.multiprocessing as mp
 
 
 def train_in_processes(
-    ddp: bool, world_size: int = 2, steps: int = 5, seed_by_rank: bool = False
+    ddp: bool,
+    world_size: int = 2,
+    steps: int = 5,
+    seed_by_rank: bool = False,
+    start_method: str = "fork",
 ) -> list[list[float]]:
     """Run train_worker in world_size processes; the largest weight difference between
     the processes before training and after each step, as each process measured it."""
-    results = mp.get_context("fork").SimpleQueue()
+    results = mp.get_context(start_method).SimpleQueue()
     with tempfile.TemporaryDirectory() as folder:
         rendezvous = (Path(folder) / "rendezvous").as_uri()  # where the processes meet
         workers = mp.start_processes(
             train_worker,
             args=(world_size, rendezvous, ddp, steps, results, seed_by_rank),
             nprocs=world_size,
-            start_method="fork",
+            start_method=start_method,
             join=False,
         )
         # Read while the workers run: a report larger than the pipe's buffer blocks its
