@@ -12,10 +12,12 @@
 # floating-point operations (FLOPs). Throughput is that count divided by the time, in
 # GFLOP/s (10⁹ FLOPs per second).
 #
-# The numbers on this page were measured on the machine that built the site, while the
-# build was running, so read them as that machine's and that moment's. The program is also
-# a command-line tool: `python matmul_benchmark.py --help` lists its options (larger sizes,
-# other dtypes, one device, `--json FILE` for the records and the machine description).
+# The numbers on this page were measured on the machine that built the site, on one
+# thread (the build sets `OMP_NUM_THREADS=1`) while other pages were running, so read them
+# as one core's, at that moment. The program is also
+# a command-line tool: `pip install torch numpy threadpoolctl matplotlib`, then
+# `python matmul_benchmark.py --help` lists its options (larger sizes, other dtypes, one
+# device, `--json FILE` for the records and the machine description, `--plot FILE`).
 
 # %% [markdown]
 # ## Settings
@@ -32,54 +34,87 @@ import sys
 from pathlib import Path
 
 DTYPES = ("float32", "bfloat16", "float16")
+SIZES = [16, 64, 256, 512]  # square sizes on every device
+GPU_SIZES = [1024, 2048, 4096, 8192]  # added on an accelerator, whose plateau needs more
+SHAPES = ["32x1024x1024"]  # m x k x n: a batch of 32 through a 1024-wide linear layer
 
 
-def positive_size(text: str) -> int:
-    """A matrix size between 1 and 16384."""
-    try:
-        size = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= size <= 16384:
-        raise argparse.ArgumentTypeError(f"size must be between 1 and 16384, got {size}")
-    return size
+def whole_number(low: int, high: int):
+    """An argparse type: a whole number in [low, high] ('5.7' is refused, not cut to 5)."""
+
+    def number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
+        return value
+
+    return number
 
 
-def positive_number(text: str) -> float:
-    """A finite number above 0 (float() alone also accepts 'nan' and 'inf')."""
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not (math.isfinite(number) and number > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, got {text!r}")
+size = whole_number(1, 16384)
+
+
+def parse_shape(text: str) -> tuple[int, int, int]:
+    """'MxKxN': an (M x K) @ (K x N) product, each between 1 and 16384."""
+    parts = text.lower().split("x")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"not a shape MxKxN: {text!r}")
+    m, k, n = (size(part) for part in parts)
+    return m, k, n
+
+
+def number_between(low: float, high: float):
+    """An argparse type: a finite number in [low, high] (float() alone accepts 'nan', 'inf')."""
+
+    def number(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(
+                f"must be a finite number from {low:g} to {high:g}, got {text!r}"
+            )
+        return value
+
     return number
 
 
 def writable_file(text: str) -> Path:
-    """A path the results can be written to, checked now rather than after the run."""
+    """A path the results can be written to, checked now by opening it (permission checks
+    alone pass almost anything for root), rather than after the run."""
     path = Path(text)
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is a directory, not a file")
-    folder = path.parent
-    if not folder.is_dir():
-        raise argparse.ArgumentTypeError(f"directory {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise argparse.ArgumentTypeError(f"cannot write to {text!r}")
+    try:
+        path.open("a", encoding="utf-8").close()
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot write to {text!r}: {error.strerror}") from None
     return path
 
 
 parser = argparse.ArgumentParser(
     prog="matmul_benchmark.py",
-    description="Time n × n matrix multiplication on every available device, with NumPy "
-    "and the CPU's estimated peak for comparison.",
+    description="Time matrix multiplication on every available device, with NumPy "
+    "and the CPU's estimated peak for comparison, and check every result.",
 )
 parser.add_argument(
     "--sizes",
-    type=positive_size,
+    type=size,
     nargs="+",
-    default=[128, 256, 512, 1024],
-    help="matrix sizes n (default: 128 256 512 1024)",
+    default=None,
+    help=f"square sizes n (default: {' '.join(map(str, SIZES))}, and "
+    f"{' '.join(map(str, GPU_SIZES))} on an accelerator)",
+)
+parser.add_argument(
+    "--shapes",
+    type=parse_shape,
+    nargs="*",
+    default=[parse_shape(text) for text in SHAPES],
+    metavar="MxKxN",
+    help=f"non-square products (M × K) @ (K × N) (default: {' '.join(SHAPES)}; "
+    "give none to skip them)",
 )
 parser.add_argument(
     "--dtypes",
@@ -96,24 +131,34 @@ parser.add_argument(
     help="devices such as cpu, cuda, cuda:1, mps (default: every available device)",
 )
 parser.add_argument(
+    "--blocks",
+    type=whole_number(5, 1000),
+    default=15,
+    metavar="B",
+    help="timed blocks per case, from 5 to 1000: the median and the spread are over these "
+    "(default: 15)",
+)
+parser.add_argument(
     "--min-run-time",
-    type=positive_number,
-    default=0.1,
-    help="seconds of timing per measurement, finite and above 0 (default: 0.1)",
+    type=number_between(0.01, 3600),
+    default=0.05,
+    metavar="SECONDS",
+    help="seconds of timing per case at least, split into the blocks (default: 0.05)",
 )
 parser.add_argument(
     "--clock-ghz",
-    type=positive_number,
+    type=number_between(0.2, 10),
     default=None,
     metavar="GHZ",
-    help="the CPU clock for the peak estimate (default: cpufreq's maximum, else the "
-    "'cpu MHz' of /proc/cpuinfo)",
+    help="the CPU clock for the peak estimate, 0.2 to 10 (default: cpufreq's maximum, else "
+    "the 'cpu MHz' of /proc/cpuinfo)",
 )
 parser.add_argument(
     "--json", metavar="FILE", type=writable_file, help="also write the records and machine to FILE"
 )
-# A notebook kernel's own command line is not ours to parse.
-args = parser.parse_args([] if "ipykernel" in sys.modules else sys.argv[1:])
+parser.add_argument("--plot", metavar="FILE", type=writable_file, help="save the plot to FILE")
+notebook = "ipykernel" in sys.modules  # a notebook kernel's command line is not ours to parse
+args = parser.parse_args([] if notebook else sys.argv[1:])
 
 # %% [markdown]
 # ## The devices, and the machine
@@ -122,7 +167,12 @@ args = parser.parse_args([] if "ipykernel" in sys.modules else sys.argv[1:])
 # XPU, ...). An explicit `--devices` request is honoured, and one that is not available here
 # stops the program with a message naming the devices that are. A device named twice
 # (`cuda` and `cuda:0`) is timed once, and `cpu:1` is refused: PyTorch has a single CPU
-# device, which uses all the cores.
+# device, which uses all the cores. NumPy's matrix library (BLAS) is told, through
+# `threadpoolctl`, to use as many threads as PyTorch does. Each library's threads keep
+# spinning for a while after a call, so the two are timed in separate passes: interleaved
+# on several threads, each would run on cores the other's idle threads still occupy.
+# (`OMP_WAIT_POLICY=PASSIVE` would stop PyTorch's spinning, but not OpenBLAS's, and it
+# slows PyTorch's small products, whose threads must then be woken.)
 
 # %%
 import platform
@@ -131,6 +181,7 @@ import time
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_info, threadpool_limits
 
 if torch.accelerator.is_available():
     kind = torch.accelerator.current_accelerator().type
@@ -165,10 +216,25 @@ try:
 except ValueError as error:
     parser.error(str(error))
 print("devices:", ", ".join(str(d) for d in devices))
-print(
-    "torch", torch.__version__, "on", torch.get_num_threads(), "thread(s);", "numpy", np.__version__
-)
-# "highest" is true float32; "high" lets CUDA GPUs use TF32 Tensor Cores for float32 matmul.
+threads = torch.get_num_threads()
+print("torch", torch.__version__, "on", threads, "thread(s);", "numpy", np.__version__)
+# NumPy's BLAS picks its own thread count (often every logical CPU, where PyTorch takes the
+# physical cores): give it PyTorch's, so that the two libraries are compared like for like.
+threadpool_limits(limits=threads, user_api="blas")
+blas = [
+    {key: library.get(key) for key in ("internal_api", "version", "num_threads")}
+    for library in threadpool_info()
+    if library["user_api"] == "blas"
+]
+for library in blas:
+    print(
+        f"NumPy's BLAS: {library['internal_api']} {library['version']}, "
+        f"{library['num_threads']} thread(s)"
+    )
+if not blas:  # Apple's Accelerate, for one, is not a library threadpoolctl controls
+    print("NumPy's BLAS: not one threadpoolctl can find, so its threads are its own choice")
+# "highest" is true float32; "high" lets CUDA GPUs use TF32 (TensorFloat-32: float32's range
+# with 10 mantissa bits, on Tensor Cores) for float32 matmul.
 print("float32 matmul precision:", torch.get_float32_matmul_precision())
 
 # %% [markdown]
@@ -189,7 +255,11 @@ print("float32 matmul precision:", torch.get_float32_matmul_precision())
 # Each product counts as two FLOPs (a multiply and an add); the 2 in front is the number of
 # vector units. AMD's Zen 4 (CPU family 25 with `avx512f`) runs each 512-bit instruction as
 # two 256-bit halves, so there AVX-512 gives what AVX2 does: 32 `float32` FLOPs per cycle
-# (and 64 for `avx512_bf16`).
+# (and 64 for `avx512_bf16`). So do the Zen 5 laptop chips (family 26, "Ryzen AI" 300
+# series); Zen 5 desktop and server chips have full-width units. A worked example: one
+# Zen 4 core at 2.6 GHz peaks at 1 × 32 × 2.6 = 83.2 `float32` GFLOP/s, one Sapphire
+# Rapids core (full-width AVX-512) at 2.6 GHz at 1 × 64 × 2.6 = 166.4. AMX does `float16`
+# only on Granite Rapids (`amx_fp16`).
 #
 # The clock is the weakest input. The program takes, in this order: `--clock-ghz` if you
 # give it, the maximum clock from cpufreq
@@ -211,9 +281,14 @@ print("float32 matmul precision:", torch.get_float32_matmul_precision())
 def parse_cpuinfo(text: str, max_khz: str | None = None) -> dict:
     """CPU model, family, cores, flags and clock from /proc/cpuinfo's text, and the clock
     from cpufreq's cpuinfo_max_freq (in kHz) when given."""
-    field = lambda name: re.findall(rf"^{name}\s*:\s*(.*)$", text, re.MULTILINE)  # noqa: E731
-    cores = set(zip(field("physical id"), field("core id"), strict=False))
-    clocks = [float(mhz) for mhz in field("cpu MHz")]
+
+    def values(name: str) -> list[str]:
+        return re.findall(rf"^{name}\s*:\s*(.*)$", text, re.MULTILINE)
+
+    cores = len(set(zip(values("physical id"), values("core id"), strict=False)))
+    if not cores and values("cpu cores"):  # a VM may omit the ids but give the count
+        cores = int(values("cpu cores")[0]) * max(1, len(set(values("physical id"))))
+    clocks = [float(mhz) for mhz in values("cpu MHz")]
     if max_khz and max_khz.strip().isdigit():
         clock_ghz, clock_source = int(max_khz) / 1e6, "cpufreq maximum"
     elif clocks:
@@ -221,52 +296,68 @@ def parse_cpuinfo(text: str, max_khz: str | None = None) -> dict:
     else:
         clock_ghz, clock_source = None, None
     return {
-        "model": (field("model name") or [None])[0],
-        "vendor": (field("vendor_id") or [None])[0],
-        "family": int(field("cpu family")[0]) if field("cpu family") else None,
-        "physical_cores": len(cores) or None,
+        "model": (values("model name") or [None])[0],
+        "vendor": (values("vendor_id") or [None])[0],
+        "family": int(values("cpu family")[0]) if values("cpu family") else None,
+        "physical_cores": cores or None,
         "clock_ghz": round(clock_ghz, 3) if clock_ghz else None,
         "clock_source": clock_source,
-        "flags": sorted(set((field("flags") or [""])[0].split())),
+        "flags": sorted(set((values("flags") or [""])[0].split())),
     }
 
 
 def read_cpu_info() -> dict:
     """parse_cpuinfo on this machine's files (Linux); less elsewhere."""
-    read = lambda path: Path(path).read_text() if Path(path).is_file() else None  # noqa: E731
-    text = read("/proc/cpuinfo") or ""
-    info = parse_cpuinfo(text, read("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq"))
+    cpuinfo, max_freq = (
+        Path("/proc/cpuinfo"),
+        Path("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq"),
+    )
+    text = cpuinfo.read_text() if cpuinfo.is_file() else ""
+    info = parse_cpuinfo(text, max_freq.read_text() if max_freq.is_file() else None)
     info["model"] = info["model"] or platform.processor() or platform.machine()
     info["logical_cpus"] = os.cpu_count()
     info["physical_cores"] = info["physical_cores"] or (os.cpu_count() if text else None)
     return info
 
 
-def flops_per_cycle(flags: list[str], vendor: str | None = None, family: int | None = None):
+def halves_avx512(vendor: str | None, family: int | None, model: str | None) -> bool:
+    """True for AMD cores that run each 512-bit instruction as two 256-bit halves: Zen 4
+    (family 25) and the Zen 5 laptop chips (family 26, Ryzen AI 300 series)."""
+    if vendor != "AuthenticAMD":
+        return False
+    laptop_zen5 = family == 26 and "Ryzen AI" in (model or "") and "Max" not in (model or "")
+    return family == 25 or laptop_zen5
+
+
+def flops_per_cycle(
+    flags: list[str], vendor: str | None = None, family: int | None = None, model: str | None = None
+):
     """Per core and cycle, for each dtype, under the assumptions above."""
-    has = set(flags).__contains__
-    zen4 = vendor == "AuthenticAMD" and family == 25  # AVX-512 in two 256-bit halves
-    wide = 32 if zen4 else 64  # float32 FLOPs per cycle with avx512f
-    fp32 = wide if has("avx512f") else 32 if has("avx2") and has("fma") else None
-    # Without bfloat16 instructions, oneDNN still converts on AVX-512 (avx512bw), at about the
-    # float32 rate; with AVX2 alone PyTorch runs a generic kernel, and there is no peak.
-    bf16 = (
-        1024
-        if has("amx_bf16")
-        else 2 * wide
-        if has("avx512_bf16")
-        else wide
-        if has("avx512bw")
-        else None
-    )
-    fp16 = 1024 if has("amx_fp16") else 2 * wide if has("avx512_fp16") else None
+    flags = set(flags)
+    wide = 32 if halves_avx512(vendor, family, model) else 64  # float32 FLOPs/cycle, avx512f
+    fp32 = fp16 = bf16 = None
+    if "avx512f" in flags:
+        fp32 = wide
+    elif {"avx2", "fma"} <= flags:
+        fp32 = 32
+    if "amx_bf16" in flags:
+        bf16 = 1024
+    elif "avx512_bf16" in flags:
+        bf16 = 2 * wide
+    elif "avx512bw" in flags:  # oneDNN converts to float32 as it goes: 2-3x slower than it
+        bf16 = wide // 2
+    # else (AVX2 alone) PyTorch runs a generic kernel, and there is no peak
+    if "amx_fp16" in flags:
+        fp16 = 1024
+    elif "avx512_fp16" in flags:
+        fp16 = 2 * wide
     return {"float32": fp32, "bfloat16": bf16, "float16": fp16}
 
 
 cpu = read_cpu_info()
 if args.clock_ghz:
     cpu["clock_ghz"], cpu["clock_source"] = args.clock_ghz, "--clock-ghz"
-per_cycle = flops_per_cycle(cpu["flags"], cpu["vendor"], cpu["family"])
+per_cycle = flops_per_cycle(cpu["flags"], cpu["vendor"], cpu["family"], cpu["model"])
 cores_used = min(torch.get_num_threads(), cpu["physical_cores"] or 1)
 peak = {
     dtype: round(cores_used * n * cpu["clock_ghz"], 1) if n and cpu["clock_ghz"] else None
@@ -285,186 +376,449 @@ for dtype, value in peak.items():
     else:
         print(f"estimated {dtype} peak: none (no instructions for it among the flags)")
 
+# NVIDIA's per-SM rates (FMAs per cycle; one FMA is 2 FLOPs), dense, from the architecture
+# whitepapers: float32 on the ordinary lanes, "tf32" on Tensor Cores (float32 matmul when
+# the precision is "high"), bfloat16 and float16 on Tensor Cores. Times the maximum clock,
+# this is above the datasheets' Tensor Core figures (an H100 SXM: 1,070 against 989 TFLOP/s
+# in bfloat16), which assume a lower clock under that load.
+GPU_FMA_PER_SM = {
+    (8, 0): {"float32": 64, "tf32": 512, "bfloat16": 1024, "float16": 1024},  # A100
+    (9, 0): {"float32": 128, "tf32": 1024, "bfloat16": 2048, "float16": 2048},  # H100, H200
+    (10, 0): {"float32": 128, "tf32": 2048, "bfloat16": 4096, "float16": 4096},  # B200
+}
+
+
+def gpu_peak(device: torch.device, dtype: str) -> float | None:
+    """A CUDA GPU's peak in GFLOP/s: SMs x FMAs per cycle x 2 x its maximum clock; None for
+    an architecture not in the table, for ROCm, MPS and the rest."""
+    if device.type != "cuda" or torch.version.hip:
+        return None
+    props = torch.cuda.get_device_properties(device)
+    clock_khz = getattr(props, "clock_rate", None)  # cudaDeviceProp.clockRate, the maximum
+    if dtype == "float32" and torch.get_float32_matmul_precision() != "highest":
+        dtype = "tf32"
+    per_sm = GPU_FMA_PER_SM.get((props.major, props.minor), {}).get(dtype)
+    if not (per_sm and clock_khz):
+        return None
+    return round(props.multi_processor_count * per_sm * 2 * clock_khz / 1e6, 1)
+
+
+for device in devices:
+    if device.type != "cpu":
+        name = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
+        peaks = {dtype: gpu_peak(device, dtype) for dtype in DTYPES}
+        known = ", ".join(f"{d} {v:.0f}" for d, v in peaks.items() if v) or "not known here"
+        print(f"{device} ({name}) peak at its maximum clock (an upper bound), GFLOP/s: {known}")
+
 # %% [markdown]
 # ## Why one time.time() around the first call misleads
 #
 # The obvious way to time something is to read the clock before and after one call. The
-# first call of an operation, though, pays one-off costs: PyTorch picks and prepares a
-# kernel for these shapes and this dtype, and memory is allocated and touched for the first
-# time. On a GPU there is a second trap: the call returns as soon as the work is queued, so
-# the clock stops before the GPU has finished. Compare one naive first call with the median
-# of many calls after a warm-up (measured below the same way as the benchmark):
+# first call, though, pays one-off costs. On a CPU the first `float32` product of a process
+# sets up the matrix library (its threads and buffers); the first `bfloat16` product of each
+# new shape makes oneDNN generate a kernel for that shape, about a millisecond. On a GPU the
+# inputs have been copied there already, so the CUDA context exists; the first product pays
+# for cuBLAS (its handle and workspace) and for loading its kernels. There is a second trap
+# on a GPU: the call returns as soon as the work is queued, so the clock stops before the
+# GPU has finished. Compare one naive first call, at a small size on a CPU (where a fixed
+# cost shows) and a larger one on an accelerator, with the median of repeated calls after
+# a warm-up, measured the same way as the benchmark below:
 
 # %%
-from torch.utils.benchmark import Timer
+import statistics
+from dataclasses import dataclass, field
 
 
 def synchronize(device: torch.device) -> None:
     """Wait until the device has finished its queued work (a no-op on the CPU)."""
     if device.type != "cpu":
-        torch.accelerator.synchronize(device)
+        torch.accelerator.synchronize(device)  # this device, not only the current one
 
 
-def random_pair(n: int, dtype: torch.dtype, device: torch.device):
-    g = torch.Generator().manual_seed(n)
-    a, b = torch.randn(2, n, n, generator=g).to(device=device, dtype=dtype)
+def random_pair(m: int, k: int, n: int, dtype: torch.dtype, device: torch.device):
+    g = torch.Generator().manual_seed(m * k * n)
+    a = torch.randn(m, k, generator=g).to(device=device, dtype=dtype)
+    b = torch.randn(k, n, generator=g).to(device=device, dtype=dtype)
     return a, b
 
 
-def median_seconds(a, b, device: torch.device) -> float:
-    """Median time of a @ b over repeated runs, after a warm-up call."""
-    # Timer synchronises only the *current* accelerator, so make the measured one current
-    # (device_index(None), for the CPU, changes nothing).
-    with torch.accelerator.device_index(device.index):
-        a @ b  # warm-up: the one-off costs happen here, untimed
-        synchronize(device)
-        timer = Timer(
-            "a @ b",
-            globals={"a": a, "b": b},
-            num_threads=torch.get_num_threads(),  # Timer uses 1 thread unless told otherwise
-        )
-        return timer.blocked_autorange(min_run_time=args.min_run_time).median
+@dataclass
+class Case:
+    """One series point: the product a @ b to time (tensors, or NumPy arrays), and the block
+    times it gets."""
+
+    shape: tuple[int, int, int]
+    dtype: str
+    device: torch.device
+    library: str
+    a: object
+    b: object
+    number: int = 1  # calls per block, set by the warm-up
+    times: list[float] = field(default_factory=list)  # seconds per call, one per block
+    result: object = None
+
+
+def block(case: Case, number: int) -> float:
+    """Seconds per call over one block of `number` calls, with the device synchronised."""
+    synchronize(case.device)
+    start = time.perf_counter()
+    for _ in range(number):
+        case.result = case.a @ case.b
+    synchronize(case.device)
+    return (time.perf_counter() - start) / number
+
+
+def measure(cases: list[Case], blocks: int, min_run_time: float) -> None:
+    """The same warm-up for every case, then `blocks` timed blocks per case, round-robin."""
+    block_time = min_run_time / blocks
+    for case in cases:
+        block(case, 1)  # the first call: its one-off costs are paid here, untimed
+        while block(case, case.number) * case.number < block_time:  # also warms up
+            case.number *= 2
+    for round_ in range(blocks):  # interleaved, so that drift (heat, other load) is shared
+        start = round_ % len(cases)  # and each round starts with another case
+        for case in cases[start:] + cases[:start]:
+            case.times.append(block(case, case.number))
+
+
+def quartiles(times: list[float]) -> tuple[float, float, float]:
+    q1, median, q3 = statistics.quantiles(times, n=4, method="inclusive")
+    return q1, median, q3
 
 
 def native_on(device: torch.device, dtype: str) -> bool:
-    """False for a reduced-precision dtype on a CPU without instructions for it."""
-    return device.type != "cpu" or dtype == "float32" or per_cycle[dtype] is not None
+    """False for a reduced-precision dtype without instructions for it: on a CPU, from its
+    flags; on a CUDA GPU, bfloat16 before compute capability 8.0 (a T4, a V100)."""
+    if device.type == "cpu":
+        return dtype == "float32" or per_cycle[dtype] is not None
+    if device.type == "cuda" and dtype == "bfloat16":
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    return True
 
 
-naive_n = 768  # a size the benchmark below does not use, so the first call really is first
-# An accelerator if there is one: there the first call also pays for the context, and a
-# clock that does not wait for the device times only the launch.
-first = next((device for device in devices if device.type != "cpu"), devices[0])
-naive_dtype = "bfloat16" if native_on(first, "bfloat16") else "float32"
-a, b = random_pair(naive_n, getattr(torch, naive_dtype), first)
-start = time.time()
-a @ b
-naive = time.time() - start
-median = median_seconds(a, b, first)
-print(f"{naive_n} × {naive_n} {naive_dtype} on {first}:")
-print(f"  one time.time() around the first call: {naive * 1e3:8.2f} ms")
-print(f"  median of repeated calls after warm-up: {median * 1e3:8.2f} ms")
-print(f"  the first call took {naive / median:.1f} times as long")
+# An accelerator if there is one: there a clock that does not wait times only the launch.
+demo_device = next((device for device in devices if device.type != "cpu"), devices[0])
+demo_n = 64 if demo_device.type == "cpu" else 768
+# Rerun this cell in a notebook and the calls are no longer first: about 1x.
+for demo_dtype in args.dtypes or ["float32", "bfloat16"]:
+    if not native_on(demo_device, demo_dtype):
+        continue
+    a, b = random_pair(demo_n, demo_n, demo_n, getattr(torch, demo_dtype), demo_device)
+    start = time.time()
+    a @ b
+    naive = time.time() - start
+    synchronize(demo_device)
+    naive_synced = time.time() - start
+    demo = Case((demo_n,) * 3, demo_dtype, demo_device, "torch", a, b)
+    measure([demo], blocks=5, min_run_time=args.min_run_time)
+    median = quartiles(demo.times)[1]
+    print(f"{demo_n} × {demo_n} {demo_dtype} on {demo_device}:")
+    print(f"  one time.time() around the first call: {naive * 1e3:8.3f} ms")
+    if demo_device.type != "cpu":
+        print(f"  the same, waiting for the device:      {naive_synced * 1e3:8.3f} ms")
+    print(f"  median of repeated calls after warm-up: {median * 1e3:8.3f} ms")
+    print(
+        f"  the first call took {naive / median:.1f} times as long, "
+        f"{(naive - median) * 1e3:.2f} ms more, once"
+    )
 
 # %% [markdown]
 # The median is what a training loop that runs the same multiplication thousands of times
-# will see. `torch.utils.benchmark.Timer` does the repeating: it runs the statement in
-# blocks until `min_run_time` has passed, synchronises an accelerator around each block, and
-# reports the median block. It runs on one thread unless given `num_threads`, which would
-# halve a 2-core CPU's throughput, so the program passes PyTorch's own thread count.
+# will see. The program times it with its own loop rather than
+# `torch.utils.benchmark.Timer.blocked_autorange`, for three reasons:
 #
-# ## The benchmark
+# - `blocked_autorange` stops after `min_run_time`, so a slow case gets one or two blocks, and
+#   its "median" is one of them. Here every case gets the same number of blocks (`--blocks`,
+#   15 by default), so the median and the interquartile range (IQR: the middle half of the
+#   block times) are real statistics.
+# - It measures one case at a time: a machine that slows down during the run (heat, another
+#   program) penalises whichever case came last. Here the cases of one size and library take
+#   turns, round-robin, block by block (PyTorch's cases, then NumPy's, for the threads'
+#   sake: see above).
+# - Every case warms up the same way: one untimed first call, then blocks of 1, 2, 4, ...
+#   calls until a block lasts `min_run_time / blocks`.
 #
-# Every size, dtype and device, then NumPy on the CPU for `float32`. On a CPU, `bfloat16`
-# without AVX-512 (an AVX2-only CPU), and `float16` without `float16` instructions, are
-# skipped unless you ask for them with `--dtypes`. PyTorch runs a generic kernel there,
-# tens of times slower (at n = 512, 126 ms against 3.6 ms
-# for the workaround below, measured with oneDNN limited to AVX2 on the build machine). The
-# workaround, when you must multiply such tensors on such a CPU, is to do the arithmetic in
-# `float32` and round the result: `(a.float() @ b.float()).bfloat16()`.
+# `synchronize` waits for the measured device itself: `Timer` waits only for the current
+# accelerator (`torch.accelerator.synchronize()` with no argument), so `cuda:1` would be
+# timed on the launch alone.
+#
+# ## Checking every result
+#
+# A fast kernel that computes the wrong thing is worse than a slow one. Each case's last
+# result is compared with the exact product of the same (rounded) inputs, in `float64` on
+# the CPU. A full `float64` product would cost more than the benchmark at large n, so the
+# check multiplies by a random block of vectors instead (Freivalds' trick): it compares
+# `c @ x` with `a @ (b @ x)`, whose relative error follows that of `c` at O(n²) cost. The
+# tolerance is 4 units of rounding of the dtype (of TF32 or `bfloat16` for `float32` when
+# the matmul precision lets the hardware use them), plus the growth of a `float32` sum over
+# k terms. A result outside it stops the program with an error.
+
 
 # %%
+def relative_error(a, b, c) -> float:
+    """‖c x - a (b x)‖ / ‖a (b x)‖ in float64, for a fixed random x of 4 columns."""
+    as64 = lambda t: torch.as_tensor(t).cpu().double()  # noqa: E731
+    x = torch.randn(c.shape[-1], 4, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    exact = as64(a) @ (as64(b) @ x)
+    return ((as64(c) @ x - exact).norm() / exact.norm()).item()
+
+
+def tolerance(dtype: str, k: int, precision: str = "highest") -> float:
+    """The largest relative error accepted for a product over k terms."""
+    if dtype == "float32":
+        unit = {"highest": 2**-24, "high": 2**-11, "medium": 2**-8}[precision]
+    else:
+        unit = {"bfloat16": 2**-8, "float16": 2**-11}[dtype]
+    return 4 * unit + 4 * math.sqrt(k) * 2**-24
+
+
+# %% [markdown]
+# ## The benchmark
+#
+# Every shape, dtype and device, and NumPy on the CPU for `float32`, the cases of one shape
+# and library interleaved. On a CPU, `bfloat16` without AVX-512 (an AVX2-only CPU), and `float16`
+# without `float16` instructions, are skipped unless you ask for them with `--dtypes`.
+# PyTorch runs a generic kernel there, tens of times slower (at n = 512, 126 ms against
+# 3.6 ms for the workaround below, measured with oneDNN limited to AVX2 on the build
+# machine). The workaround, when you must multiply such tensors on such a CPU, is to do the
+# arithmetic in `float32` and round the result: `(a.float() @ b.float()).bfloat16()`.
+#
+# The table gives each case's median time per call, the IQR as a percentage of it (a `!`
+# marks one above 10 %: rerun that on an idle machine), the throughput at the median, and
+# the result's relative error.
+
+
+# %%
+def shapes_on(device: torch.device) -> list[tuple[int, int, int]]:
+    sizes = args.sizes or SIZES + (GPU_SIZES if device.type != "cpu" else [])
+    return list(dict.fromkeys([(n, n, n) for n in sizes] + args.shapes))
+
+
+dtypes = list(dict.fromkeys(args.dtypes or DTYPES))
+skipped = [
+    f"{dtype} on {device}: no {dtype} instructions among the CPU's flags"
+    for device in devices
+    for dtype in dtypes
+    if not args.dtypes and not native_on(device, dtype)
+]
+
+
+def summarise(case: Case) -> dict:
+    """The record of a measured case, its result checked against the exact product."""
+    m, k, n = case.shape
+    q1, median, q3 = quartiles(case.times)
+    precision = "highest" if case.library == "numpy" else torch.get_float32_matmul_precision()
+    return {
+        "shape": f"{m}x{k}x{n}",
+        "size": n if m == k == n else None,
+        "dtype": case.dtype,
+        "device": str(case.device),
+        "implementation": case.library,
+        "seconds": median,
+        "iqr_seconds": q3 - q1,
+        "blocks": len(case.times),
+        "calls_per_block": case.number,
+        "gflops": 2 * m * k * n / median / 1e9,
+        "relative_error": relative_error(case.a, case.b, case.result),
+        "tolerance": tolerance(case.dtype, k, precision),
+    }
+
+
+def outside_tolerance(records: list[dict]) -> list[str]:
+    """The records whose result is wrong (a NaN error counts as wrong)."""
+    return [
+        f"{r['implementation']} {r['dtype']} {r['shape']} on {r['device']}: "
+        f"{r['relative_error']:.2g}"
+        for r in records
+        if not r["relative_error"] <= r["tolerance"]
+    ]
+
+
 records = []
+for mkn in dict.fromkeys(s for device in devices for s in shapes_on(device)):
+    torch_cases = []
+    for device in devices:
+        for dtype in dtypes:
+            if mkn in shapes_on(device) and (args.dtypes or native_on(device, dtype)):
+                a, b = random_pair(*mkn, getattr(torch, dtype), device)
+                torch_cases.append(Case(mkn, dtype, device, "torch", a, b))
+    numpy_cases = []
+    host = torch.device("cpu")
+    if "float32" in dtypes and host in devices and mkn in shapes_on(host):
+        a, b = (t.numpy() for t in random_pair(*mkn, torch.float32, host))
+        numpy_cases.append(Case(mkn, "float32", host, "numpy", a, b))
+    for cases in (torch_cases, numpy_cases):  # one library at a time
+        if cases:
+            measure(cases, args.blocks, args.min_run_time)
+            records += [summarise(case) for case in cases]  # then the tensors are freed
+    del torch_cases, numpy_cases, cases
+wrong = outside_tolerance(records)
 
-
-def record(n: int, dtype: str, device: str, implementation: str, seconds: float) -> None:
-    gflops = 2 * n**3 / seconds / 1e9
-    records.append(
-        {
-            "size": n,
-            "dtype": dtype,
-            "device": device,
-            "implementation": implementation,
-            "seconds": seconds,
-            "gflops": gflops,
-        }
-    )
-
-
-skipped = []
-for device in devices:
-    for dtype in args.dtypes or DTYPES:
-        if not args.dtypes and not native_on(device, dtype):
-            skipped.append(f"{dtype} on {device}: no {dtype} instructions among the CPU's flags")
-            continue
-        for n in args.sizes:
-            a, b = random_pair(n, getattr(torch, dtype), device)
-            record(n, dtype, str(device), "torch", median_seconds(a, b, device))
-
-for n in args.sizes:
-    a, b = (t.numpy() for t in random_pair(n, torch.float32, torch.device("cpu")))
-    a @ b  # warm-up
-    seconds = Timer("a @ b", globals={"a": a, "b": b}).blocked_autorange(
-        min_run_time=args.min_run_time
-    )
-    record(n, "float32", "cpu", "numpy", seconds.median)
-
-print(f"{'size':>6}  {'dtype':<9} {'device':<7} {'library':<7} {'time (ms)':>10} {'GFLOP/s':>9}")
+print(
+    f"{'shape':>14}  {'dtype':<9} {'device':<7} {'library':<7} {'time (ms)':>10} {'IQR':>5} "
+    f"{'GFLOP/s':>9} {'rel. error':>10}"
+)
 for r in records:
+    spread = r["iqr_seconds"] / r["seconds"]
     print(
-        f"{r['size']:>6}  {r['dtype']:<9} {r['device']:<7} {r['implementation']:<7} "
-        f"{r['seconds'] * 1e3:>10.3f} {r['gflops']:>9.1f}"
+        f"{r['shape']:>14}  {r['dtype']:<9} {r['device']:<7} {r['implementation']:<7} "
+        f"{r['seconds'] * 1e3:>10.4f} {spread:>4.0%}{'!' if spread > 0.1 else ' '}"
+        f"{r['gflops']:>9.1f} {r['relative_error']:>10.1e}"
     )
 for reason in skipped:
     print("skipped:", reason)
+if wrong:
+    raise RuntimeError("results outside the tolerance: " + "; ".join(wrong))
+print(f"every result within its tolerance; {args.blocks} blocks per case")
 
 # %% [markdown]
 # ## Throughput against size
 #
-# Small matrices cannot keep all the arithmetic units busy: the time goes on calling the
-# kernel and moving data. Throughput climbs with size towards a plateau, the best this
-# device reaches for that dtype. The dashed lines are the estimated peaks of the CPU.
+# Throughput climbs with size towards a plateau, the best this device reaches for that
+# dtype. The bars span each case's IQR; the dashed lines are the CPU's estimated peaks. The
+# next section says why small matrices fall short.
 
 # %% alt="Matmul GFLOP/s against matrix size per device, dtype and library; CPU peaks dashed"
 import matplotlib.pyplot as plt
 
+square = [r for r in records if r["size"]]
 fig, ax = plt.subplots(figsize=(7, 4))
-series = sorted({(r["device"], r["dtype"], r["implementation"]) for r in records})
-for device, dtype, implementation in series:
+for device, dtype, implementation in sorted(
+    {(r["device"], r["dtype"], r["implementation"]) for r in square}
+):
     points = [
         r
-        for r in records
+        for r in square
         if (r["device"], r["dtype"], r["implementation"]) == (device, dtype, implementation)
     ]
-    label = f"{implementation} {dtype} on {device}"
-    ax.plot([r["size"] for r in points], [r["gflops"] for r in points], marker="o", label=label)
+    gflops = [r["gflops"] for r in points]
+    flops = [2 * r["size"] ** 3 / 1e9 for r in points]
+    # The IQR of the time, as a range of throughput around the median.
+    low = [
+        g - f / (r["seconds"] + r["iqr_seconds"] / 2)
+        for g, f, r in zip(gflops, flops, points, strict=True)
+    ]
+    high = [
+        f / max(r["seconds"] - r["iqr_seconds"] / 2, 1e-12) - g
+        for g, f, r in zip(gflops, flops, points, strict=True)
+    ]
+    ax.errorbar(
+        [r["size"] for r in points],
+        gflops,
+        yerr=[low, high],
+        marker="o",
+        capsize=3,
+        label=f"{implementation} {dtype} on {device}",
+    )
 for dtype, value in peak.items():
-    if value and any(r["dtype"] == dtype and r["device"] == "cpu" for r in records):
+    if value and any(r["dtype"] == dtype and r["device"] == "cpu" for r in square):
         ax.axhline(value, linestyle="--", linewidth=1, color="grey")
-        ax.annotate(f"{dtype} peak estimate", (args.sizes[0], value), va="bottom", fontsize=8)
+        ax.annotate(
+            f"{dtype} peak estimate",
+            (min(r["size"] for r in square), value),
+            va="bottom",
+            fontsize=8,
+        )
 ax.set_xscale("log", base=2)
 ax.set_xlabel("matrix size n (n × n times n × n)")
 ax.set_ylabel("GFLOP/s")
 ax.set_title("Matrix multiplication throughput")
 ax.legend(fontsize=8)
-plt.show()
+if args.plot:
+    fig.savefig(args.plot)
+if notebook:  # from the command line, show() could stop the program at a window
+    plt.show()
+
+# %% [markdown]
+# ## Why small matrices are slow: a roofline
+#
+# A product (m × k) @ (k × n) does 2mkn FLOPs and must at least read both inputs and write
+# the output: (mk + kn + mn) numbers. The ratio, FLOPs per byte moved, is its **arithmetic
+# intensity**. For a square n it is 2n³ / (3n² × bytes per number) = 2n / (3 × bytes): 2.7
+# FLOP/byte at n = 16 in `float32`, 85 at n = 512. The **roofline** model says a kernel
+# runs at the lower of the peak and intensity × memory bandwidth. A CPU core streams roughly
+# 10 to 20 GB/s from main memory and several times that from its caches, so a product with
+# an intensity of a few FLOP/byte is memory bound, and one of over 100 can run at the
+# arithmetic peak.
+#
+# The smallest square products here fit in the cache, and what bounds them is a third
+# thing: the fixed cost of a call (checking arguments, choosing a kernel, allocating the
+# result), a microsecond or so on a CPU and several on a GPU. The program estimates it
+# from each series: the time at the smallest size minus the time its FLOPs would take at
+# the series' best throughput (when that is clearly below the best: under half of it). The
+# non-square case, a batch of 32 rows through a
+# 1024 × 1024 weight matrix (a linear layer), has an intensity near 15 FLOP/byte in
+# `float32`: each weight is fetched for only 32 rows. Its 4 MB of weights fit in this CPU's
+# cache, so here it can still come near the square plateau (the lines below say how near);
+# where they do not fit, or on a GPU, whose bandwidth is small beside its FLOP rate, such
+# thin products are memory bound, one reason small batches use hardware poorly.
+
+
+# %%
+def intensity(m: int, k: int, n: int, bytes_per_number: int) -> float:
+    """FLOPs per byte when each matrix moves once."""
+    return 2 * m * k * n / ((m * k + k * n + m * n) * bytes_per_number)
+
+
+best = {}  # the best throughput of each series, over the square sizes
+for r in square:
+    key = (r["device"], r["dtype"], r["implementation"])
+    best[key] = max(best.get(key, 0.0), r["gflops"])
+for key, plateau in sorted(best.items()):
+    smallest = min(
+        (r for r in square if (r["device"], r["dtype"], r["implementation"]) == key),
+        key=lambda r: r["size"],
+    )
+    if smallest["gflops"] > plateau / 2:
+        continue  # too close to the plateau for a fixed cost to show
+    work = 2 * smallest["size"] ** 3 / (plateau * 1e9)
+    print(
+        f"{key[2]} {key[1]} on {key[0]}: n = {smallest['size']} took "
+        f"{smallest['seconds'] * 1e6:.1f} µs, its FLOPs {work * 1e6:.2f} µs at the best rate: "
+        f"fixed cost about {(smallest['seconds'] - work) * 1e6:.1f} µs a call"
+    )
+for r in records:
+    m, k, n = map(int, r["shape"].split("x"))
+    size = torch.finfo(getattr(torch, r["dtype"])).bits // 8
+    if not r["size"]:
+        plateau = best.get((r["device"], r["dtype"], r["implementation"]))
+        share = f", {r['gflops'] / plateau:.0%} of the square plateau" if plateau else ""
+        print(
+            f"{r['implementation']} {r['dtype']} {r['shape']} on {r['device']}: "
+            f"{intensity(m, k, n, size):.0f} FLOP/byte, {r['gflops']:.1f} GFLOP/s{share}"
+        )
 
 # %% [markdown]
 # ## Against the yardsticks
 #
-# The best throughput of each series, as a fraction of the CPU's estimated peak, and
-# PyTorch's `float32` against NumPy's. Both libraries call an optimised matrix-multiplication
-# library underneath (oneDNN or MKL for PyTorch, OpenBLAS for NumPy's wheels), so they
-# should land within a small factor of each other. On a CPU with AMX, `bfloat16` runs
-# several times faster than `float32`; with `avx512_bf16` alone, about twice as fast; with
-# AVX-512 but no `bfloat16` instructions (oneDNN converts), about as fast as `float32`; with
-# AVX2 alone, tens of times slower (the reason it is skipped by default there).
+# The best throughput of each series, as a fraction of the estimated peak, and PyTorch's
+# `float32` against NumPy's, both on the same number of threads. Both libraries call an
+# optimised matrix-multiplication library underneath (oneDNN or MKL for PyTorch; OpenBLAS
+# for NumPy's wheels, Apple's Accelerate on macOS arm64), so they should land within a
+# small factor of each other. On a CPU with AMX, `bfloat16` can run several times faster
+# than `float32`; with `avx512_bf16` alone its peak is twice that of `float32`; with AVX-512
+# but no `bfloat16` instructions, oneDNN converts to `float32` as it goes, two to three
+# times slower than `float32` (measured with oneDNN limited to that instruction set; its
+# yardstick is half the `float32` peak); with AVX2 alone, it is tens of times slower (the
+# reason it is skipped by default there). The measured ratio,
+# printed last, can exceed the ratio of the peaks: each kernel reaches its own fraction of
+# its peak.
 #
-# A figure above 100 % of the peak does not mean the hardware beat physics: it means an
-# input of the estimate is wrong for this CPU. The usual culprit is the clock. Under a
-# virtual machine `/proc/cpuinfo` often reports the host's base clock, while the core runs
-# faster (turbo), and the estimate has to take one number for a quantity that changes.
-# Rerun with `--clock-ghz` set to the CPU's documented boost clock for a higher yardstick.
+# The build runs every example on one thread (`OMP_NUM_THREADS=1`), beside other pages
+# running at the same time, so the numbers on this page are one core's, on a shared
+# machine; the peak counts one core to match. A figure above 100 % of the peak does not
+# mean the hardware beat physics: an input of the estimate is wrong for this CPU, usually
+# the clock. Under a virtual machine `/proc/cpuinfo` often reports the host's base clock,
+# while a lightly loaded core runs faster (boost), and the estimate has to take one number
+# for a quantity that changes. Rerun with `--clock-ghz` set to the CPU's documented boost
+# clock for a higher yardstick.
 
 # %%
-best = {}
-for r in records:
-    key = (r["device"], r["dtype"], r["implementation"])
-    best[key] = max(best.get(key, 0.0), r["gflops"])
 for (device, dtype, implementation), gflops in sorted(best.items()):
     line = f"{implementation} {dtype} on {device}: best {gflops:.1f} GFLOP/s"
-    if device == "cpu" and peak.get(dtype):
-        line += f", {gflops / peak[dtype]:.0%} of the estimated peak"
+    reference = peak.get(dtype) if device == "cpu" else gpu_peak(torch.device(device), dtype)
+    if reference:
+        line += f", {gflops / reference:.0%} of the estimated peak"
     print(line)
 torch_fp32 = best.get(("cpu", "float32", "torch"))
 numpy_fp32 = best.get(("cpu", "float32", "numpy"))
@@ -477,24 +831,48 @@ if torch_fp32 and bf16:
 # %% [markdown]
 # ## The records as JSON
 #
-# With `--json FILE` the program writes every record and the machine description, including
-# how the peak estimate was derived, so results from different machines can be compared.
+# With `--json FILE` the program writes every record (median, IQR, blocks, relative error)
+# and the machine description: versions, CPU, threads, the clocks used, how the peak
+# estimate was derived, and the date (in the file only: the page shows no date, so the same
+# run reads the same on any day).
 
 # %%
+import datetime
 import json
 
 machine = {
+    "date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     "cpu_model": cpu["model"],
     "logical_cpus": cpu["logical_cpus"],
     "physical_cores": cpu["physical_cores"],
-    "torch_threads": torch.get_num_threads(),
+    "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    "torch_threads": threads,
+    "numpy_blas": blas,
+    "environment": {
+        name: os.environ.get(name)
+        for name in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "ONEDNN_MAX_CPU_ISA")
+    },
+    "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
     "float32_matmul_precision": torch.get_float32_matmul_precision(),
     "torch_version": torch.__version__,
+    "cuda_version": torch.version.cuda,
+    "hip_version": torch.version.hip,
     "numpy_version": np.__version__,
     "python_version": platform.python_version(),
     "platform": platform.platform(),
+    "timer": {
+        "clock": "time.perf_counter",
+        "implementation": time.get_clock_info("perf_counter").implementation,
+        "blocks_per_case": args.blocks,
+        "min_run_time": args.min_run_time,
+        "order": "cases of one shape and library round-robin, block by block",
+    },
     "accelerators": [
-        torch.cuda.get_device_name(d) if d.type == "cuda" else str(d)
+        {
+            "device": str(d),
+            "name": torch.cuda.get_device_name(d) if d.type == "cuda" else d.type,
+            "peak_gflops": {dtype: gpu_peak(d, dtype) for dtype in DTYPES},
+        }
         for d in devices
         if d.type != "cpu"
     ],
@@ -504,6 +882,7 @@ machine = {
         "cores_used": cores_used,
         "clock_ghz": cpu["clock_ghz"],
         "clock_source": cpu["clock_source"],
+        "clock_is_boost": cpu["clock_source"] == "cpufreq maximum",
         "vector_flags": vector_flags,
         "formula": "cores_used × flops_per_cycle_per_core × clock_ghz",
         "assumptions": [
@@ -511,10 +890,12 @@ machine = {
             "every core used runs at clock_ghz, taken from clock_source",
             "only physical cores count: hyper-threads share a core's units "
             "(a virtual machine's cores may be hyper-threads of one host core)",
-            "float32: avx512f gives 64 FLOPs/cycle (32 on Zen 4), avx2 with fma 32",
-            "bfloat16: amx_bf16 gives 1024, avx512_bf16 128 (64 on Zen 4), avx512bw the float32 "
-            "rate, else a generic kernel",
-            "float16: amx_fp16 gives 1024, avx512_fp16 128, else a generic kernel",
+            "float32: avx512f gives 64 FLOPs/cycle (32 on Zen 4 and Zen 5 laptop chips), "
+            "avx2 with fma 32",
+            "bfloat16: amx_bf16 gives 1024, avx512_bf16 twice the float32 rate, avx512bw "
+            "(oneDNN converts) half of it, else a generic kernel",
+            "float16: amx_fp16 gives 1024, avx512_fp16 twice the float32 rate, else a generic "
+            "kernel",
         ],
     },
 }

@@ -28,9 +28,11 @@ def pick_device(requested: str | None = None) -> torch.device:
         device = torch.device(requested)
     except RuntimeError:  # not a device name PyTorch knows, such as "tpu"
         device = None
-    if device is not None and device.type != "cpu" and device.index is None:
+    if device is not None and device.type == "cpu" and device.index in (None, 0):
+        device = torch.device("cpu")  # PyTorch has one CPU device: cpu:1 does not exist
+    elif device is not None and device.index is None:
         device = torch.device(device.type, 0)  # "cuda" means the first CUDA device
-    if device is None or (device.type != "cpu" and str(device) not in available):
+    if device is None or str(device) not in available:
         raise ValueError(
             f"device {requested!r} is not available here. Available: {', '.join(available)}"
         )
