@@ -68,8 +68,9 @@ def train(model, x, y, epochs, batch_size=64, lr=1e-2, loss_fn=F.cross_entropy, 
     for _ in range(epochs):
         # The batches of DataLoader(TensorDataset(x, y), batch_size, shuffle=True,
         # generator=order), each read with one indexing operation, without the loader's
-        # cost per batch. Each epoch the loader draws a seed for its workers and two
-        # shuffled orders, and uses the first: drawn here too, so the batches are the same.
+        # cost per batch. Each epoch the loader (PyTorch 2.13's DataLoader) draws a seed for
+        # its workers and two shuffled orders, and uses the first: drawn here too, so the
+        # batches are the same. A later PyTorch may draw differently.
         torch.empty((), dtype=torch.int64).random_(generator=order)
         batches = torch.randperm(len(x), generator=order).split(batch_size)
         torch.randperm(len(x), generator=order)

@@ -20,6 +20,7 @@ RESULT = re.compile(
     r"\(tuned SVC (?P<svc>[\d.]+) %, logistic regression (?P<lr>[\d.]+) %\)"
 )
 SEED_ROW = re.compile(r"^ +(\d) +(\d+) +(\d+) +(\d+) +(\d+)$", re.MULTILINE)
+EPOCHS = 8  # examples/digits_cnn.py's EPOCHS
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +53,9 @@ def test_digits_cnn_matches_or_slightly_beats_the_tuned_svc_on_five_seeds(digits
         assert cnn <= 7, (seed, rows[seed])  # at least 98.4 % on every seed
         assert -2 <= svc - cnn <= 10, (seed, rows[seed])  # "matches or slightly beats"
         assert lr - cnn >= 6, (seed, rows[seed])  # beats logistic regression
-        assert 1 <= kept_epoch <= 8, (seed, rows[seed])
-    # "ahead on most seeds, ... level or one image behind on the others"
+        assert EPOCHS - 2 <= kept_epoch <= EPOCHS, (seed, rows[seed])  # "one of the last"
+    # "ahead on most seeds, ... never more than one image behind". Measured never behind
+    # (seed 4 level), but a level seed can lose an image to rounding on another CPU.
     assert sum(svc > cnn for _, cnn, svc, _ in rows.values()) >= 3, rows
     assert all(svc - cnn >= -1 for _, cnn, svc, _ in rows.values()), rows
     assert re.search(
@@ -64,12 +66,13 @@ def test_digits_cnn_matches_or_slightly_beats_the_tuned_svc_on_five_seeds(digits
 def test_digits_cnn_shows_each_step_of_the_workflow(digits_text):
     assert "train 1144, validation 203, test 450 images" in digits_text
     assert "one batch: (64, 1, 8, 8) (64,)" in digits_text
-    assert len(re.findall(r"epoch +\d+ +train loss [\d.]+ +val loss", digits_text)) == 8
+    assert len(re.findall(r"epoch +\d+ +train loss [\d.]+ +val loss", digits_text)) == EPOCHS
     kept = re.search(r"kept the weights of epoch (\d+)", digits_text)
     assert kept
-    assert 1 <= int(kept[1]) <= 8
-    last_val = re.findall(r"val accuracy ([\d.]+)", digits_text)[-1]
-    assert float(last_val) > 0.98  # the figure's alt text: "validation accuracy above 0.98"
+    assert EPOCHS - 2 <= int(kept[1]) <= EPOCHS
+    # The figure's alt text: "validation accuracy above 0.98 from epoch 3" (measured 0.990-0.995)
+    val_accuracies = [float(v) for v in re.findall(r"val accuracy ([\d.]+)", digits_text)]
+    assert min(val_accuracies[2:]) > 0.98, val_accuracies
     gap = re.search(r"training accuracy ([\d.]+), validation accuracy ([\d.]+)", digits_text)
     assert float(gap[1]) - float(gap[2]) < 0.03  # "barely overfits"
     assert "reloaded model gives the same predictions: True" in digits_text
@@ -151,6 +154,8 @@ def test_companion_page_measures_the_new_claims_over_five_seeds(drawn_text):
     assert -0.06 < frozen[0] < 0, frozen
     assert frozen[1] < 0.02, frozen
     # GRU, 10 epochs: 0.068-0.116 (20 epochs: 0.031-0.064); least squares 0.019-0.022.
+    # The win is the budget's, as the pages say: on the same 5 seeds, 40 epochs give the GRU
+    # 0.020-0.037 (ahead of least squares on seed 1), 80 epochs 0.013-0.024 (ahead on 0, 1, 4).
     assert _range(drawn_text, "GRU error / last-value error")[1] < 0.25
     assert _range(drawn_text, "least squares error / last-value error")[1] < 0.1
     assert "least squares beats the GRU on 5 of 5 seeds" in drawn_text
