@@ -43,39 +43,51 @@ def test_the_site_has_exactly_the_pages_these_tests_visit(site):
         p.relative_to(site.path).as_posix().removesuffix("index.html") for p in site.html_pages()
     }
     assert built == set(PAGES)
-    assert set(CODE_CONTRAST_PAGES) <= built, "the pages that check code contrast are gone"
 
 
 # ---- axe ---------------------------------------------------------------------------------
 
-# Code and notebook output take their colours from the theme, the same on every page, and
-# they are most of what axe's colour-contrast rule measures (2 s of a 2.5 s run). Their
-# contrast is checked on the pages below, which show every kind of block (pycon, python,
-# annotations, tabs, solutions; notebook cells and outputs); the other pages check the
-# contrast of everything else, and every other rule everywhere. Even there a colour is a
-# token class in a kind of container: axe measures the fewest blocks that, together, hold
-# every token class the page's code uses in every kind of container (CODE_SAMPLE), not all
-# 80-odd blocks of Tensors again and again.
-CODE_CONTRAST_PAGES = {"pytorch/tensors/", "examples/image_tensors/"}
-CODE = {"exclude": [[".highlight"], [".jp-OutputArea"]]}
+# Axe's colour rules are most of its time (2 s of a 2.5 s run on a long page), and they
+# measure every element with text, although the theme gives thousands of elements the same
+# few styles. What decides an element's contrast is its colour, size, weight, opacity and
+# text shadow, the backgrounds behind it and, for a link, the colour and underline of the
+# text around it. STYLE_SAMPLE marks one visible element for each distinct combination of
+# these on the page, in the palette it is in, and the colour rules measure the marked
+# elements (with what they contain): every style a page shows, code included, is measured.
 SAMPLED = "[data-contrast-sample]"
-CODE_SAMPLED = {"exclude": [[f".highlight:not({SAMPLED})"], [f".jp-OutputArea:not({SAMPLED})"]]}
-CODE_SAMPLE = """() => {
-    const where = b => b.closest('.tabbed-block') ? 'tab' : b.closest('details') ? 'details'
-        : b.closest('.jp-Cell') ? 'cell' : 'page';
-    const blocks = [...document.querySelectorAll('.highlight, .jp-OutputArea')];
-    const needs = b => new Set([...b.querySelectorAll('[class]'), b].flatMap(
-        e => [...e.classList].map(c => `${where(b)} ${c}`)));
-    const missing = new Set(blocks.flatMap(b => [...needs(b)]));
-    const chosen = [];
-    while (missing.size) {  // greedy: the block that holds the most of what is not yet held
-        const gain = b => [...needs(b)].filter(n => missing.has(n)).length;
-        const best = blocks.reduce((a, b) => gain(b) > gain(a) ? b : a);
-        needs(best).forEach(n => missing.delete(n));
-        best.dataset.contrastSample = '';
-        chosen.push(best);
+STYLE_SAMPLE = """() => {
+    const clear = c => c === 'transparent' || /rgba\\(.*,\\s*0\\)$/.test(c);
+    const style = new Map();
+    const css = e => style.get(e) ?? style.set(e, getComputedStyle(e)).get(e);
+    const behind = e => {  // the backgrounds, up to the first opaque colour
+        const chain = [];
+        for (let n = e; n; n = n.parentElement) {
+            const s = css(n);
+            if (s.backgroundImage !== 'none') chain.push(s.backgroundImage);
+            if (!clear(s.backgroundColor)) chain.push(s.backgroundColor);
+            if (s.backgroundColor.startsWith('rgb(')) break;
+        }
+        return chain.join(' over ');
+    };
+    const opacity = e => e ? +css(e).opacity * opacity(e.parentElement) : 1;
+    for (const e of document.querySelectorAll('[data-contrast-sample]')) {
+        delete e.dataset.contrastSample;  // the last palette's sample
     }
-    return [chosen.length, blocks.length];
+    const seen = new Set();
+    let texts = 0;
+    for (const e of document.body.querySelectorAll('*')) {
+        if (![...e.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.data.trim())) continue;
+        texts++;
+        if (!e.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+        const s = css(e), around = e.parentElement ? css(e.parentElement) : s;
+        const key = [s.color, s.fontSize, s.fontWeight, s.textShadow, s.textDecorationLine,
+                     around.color, opacity(e), behind(e)].join('|');
+        if (!seen.has(key)) {
+            seen.add(key);
+            e.dataset.contrastSample = '';
+        }
+    }
+    return [seen.size, texts];
 }"""
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]  # the rules a palette can change
 AXE_RUN = "([context, options]) => axe.run(context ?? document, options)"
@@ -90,21 +102,19 @@ def serious_violations(page, context: dict | None, options: dict) -> list[str]:
     ]
 
 
-def axe_in_both_palettes(page, url: str) -> dict[str, list[str]]:
-    """Axe's colour rules in the light palette the page loaded in and, the system switched to
-    dark, in the dark one; every other rule once."""
+def axe_in_both_palettes(page) -> dict[str, list[str]]:
+    """Axe's colour rules, on one element per style, in the light palette the page loaded in
+    and, the system switched to dark, in the dark one; every other rule once, everywhere."""
     page.evaluate(AXE_SCRIPT)
-    contrast = CODE
-    if url in CODE_CONTRAST_PAGES:
-        sampled, blocks = page.evaluate(CODE_SAMPLE)
-        assert 0 < sampled < blocks, f"sampled {sampled} of {blocks} code blocks"
-        contrast = CODE_SAMPLED
     found = {}
     for color_scheme, expected in (("light", "default"), ("dark", "slate")):
         if color_scheme == "dark":
             page.emulate_media(color_scheme="dark")  # the palette follows the system
         page.wait_for_function(f"document.body.dataset.mdColorScheme === '{expected}'")
-        found[color_scheme] = serious_violations(page, contrast, {"runOnly": COLOUR_RULES})
+        styles, texts = page.evaluate(STYLE_SAMPLE)
+        assert 0 < styles < texts, f"{styles} styles among {texts} elements with text"
+        sampled = {"include": [[SAMPLED]]}
+        found[color_scheme] = serious_violations(page, sampled, {"runOnly": COLOUR_RULES})
     rules = {rule: {"enabled": False} for rule in COLOUR_RULES}
     found["either"] = serious_violations(page, None, {"rules": rules})
     return found
@@ -204,7 +214,7 @@ def visit(tab, url: str) -> dict:
         "index": sizes.get(tab.base_url + INDEX),  # [header bytes, body bytes]
         "title": page.evaluate(TITLE_LINES) if url != "404.html" else None,
         "images": page.evaluate(UNDESCRIBED_IMAGES),
-        "axe": axe_in_both_palettes(page, url),
+        "axe": axe_in_both_palettes(page),
         "copies": copy_every_block(page, PAGES[url]) if PAGES[url] else None,
     }
     seen["errors"] = list(tab.errors)
