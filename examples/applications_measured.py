@@ -147,13 +147,18 @@ class GRUClassifier(nn.Module):
 
 
 def train_classifier(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int, epochs: int = 10
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    seed: int,
+    epochs: int = 10,
+    batch_size: int = 50,
 ) -> nn.Module:
-    """Adam, batches of 50, reshuffled every epoch: what the chapter's `fit` does."""
+    """Adam, batches reshuffled every epoch: what the chapter's `fit` does."""
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     batches = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
-        for batch in torch.randperm(len(y), generator=batches).split(50):
+        for batch in torch.randperm(len(y), generator=batches).split(batch_size):
             loss = F.cross_entropy(model(x[batch]), y[batch])
             optimizer.zero_grad()
             loss.backward()
@@ -870,15 +875,7 @@ def clone(states: torch.Tensor, pushes: torch.Tensor, seed: int, epochs: int = 2
     torch.manual_seed(seed)
     net = make_policy_net()
     mean, spread = states.mean(dim=0), states.std(dim=0)
-    inputs = (states - mean) / spread
-    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
-    batches = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        for batch in torch.randperm(len(pushes), generator=batches).split(256):
-            loss = F.cross_entropy(net(inputs[batch]), pushes[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    train_classifier(net, (states - mean) / spread, pushes, seed, epochs, batch_size=256)
     return greedy(lambda state: net((state - mean) / spread))
 
 

@@ -54,7 +54,6 @@ def test_the_site_has_exactly_the_pages_these_tests_visit(site):
 # text around it. STYLE_SAMPLE marks one visible element for each distinct combination of
 # these on the page, in the palette it is in, and the colour rules measure the marked
 # elements (with what they contain): every style a page shows, code included, is measured.
-SAMPLED = "[data-contrast-sample]"
 STYLE_SAMPLE = """() => {
     const clear = c => c === 'transparent' || /rgba\\(.*,\\s*0\\)$/.test(c);
     const style = new Map();
@@ -90,14 +89,14 @@ STYLE_SAMPLE = """() => {
     return [seen.size, texts];
 }"""
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]  # the rules a palette can change
-AXE_RUN = "([context, options]) => axe.run(context ?? document, options)"
+AXE_RUN = "options => axe.run(document, options)"
 
 
-def serious_violations(page, context: dict | None, options: dict) -> list[str]:
+def serious_violations(page, options: dict) -> list[str]:
     options = {"resultTypes": ["violations"], **options}
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-        for v in page.evaluate(AXE_RUN, [context, options])["violations"]
+        for v in page.evaluate(AXE_RUN, options)["violations"]
         if v["impact"] in ("serious", "critical")
     ]
 
@@ -125,7 +124,7 @@ def axe_in_both_palettes(page) -> dict[str, list[str]]:
         styles, texts = page.evaluate(STYLE_SAMPLE)
         assert 0 < styles < texts, f"{styles} styles among {texts} elements with text"
         rules = {} if color_scheme == "light" else {"runOnly": COLOUR_RULES}
-        found[color_scheme] = serious_violations(page, None, rules)
+        found[color_scheme] = serious_violations(page, rules)
     return found
 
 
