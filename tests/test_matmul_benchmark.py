@@ -536,8 +536,11 @@ def test_built_page_shows_the_machine_table_comparison_and_plot(site, example_te
     assert "32x1024x1024 on cpu: 15 FLOP/byte" in text
     assert "PyTorch float32 / NumPy float32 on the CPU: " in text
     # The page says bfloat16 beats float32 where the CPU has avx512_bf16 (its peak is twice
-    # float32's): measured 2.14 to 2.50 on the build machine (Zen 4), asserted with a margin.
+    # float32's). The page prints the median of the shape-by-shape ratios: 2.20 to 2.42 on
+    # the build machine (Zen 4) alone, asserted with a margin. The ratio of each series' best
+    # rate, which it printed before, fell to 1.39 in a CI run beside other work, where the
+    # shape-by-shape ratios were 2.0, 1.39 and 1.9 (median 1.9).
     if re.search(r"vector flags: .*avx512_bf16", text):
-        ratio = float(re.search(r"PyTorch bfloat16 / float32 on the CPU: ([\d.]+)", text)[1])
+        ratio = float(re.search(r"bfloat16 / float32 on the CPU \(.*\): ([\d.]+)", text)[1])
         assert ratio > 1.5, text
     assert len(re.findall(r'<img alt="Matmul GFLOP/s against matrix size', html)) == 1, html
