@@ -6,7 +6,8 @@ more gives its own). While the page runs,
 the libraries it calls execute (the engine's own imports left out). `install_problems`
 maps them to their distributions and checks them against the line: every distribution
 imported must be on the line or required by one on it (its `Requires-Dist`, in this
-Python), unless it is one that a library only tries (`OPTIONAL`); and every distribution on
+Python), unless it is one that a library only tries (`OPTIONAL`, and `TRIED_BY` for one
+importer only); and every distribution on
 the line must be imported. Nothing is installed: the metadata of the installed packages
 (pinned by requirements.txt) says what requires what.
 """
@@ -35,6 +36,11 @@ OPTIONAL = {
     "packaging": "setuptools (torch.utils.benchmark imports it) falls back on its own copy",
     "psutil": "joblib's process pool counts memory with it when present",
 }
+# Optional only where one library tries it: the same import from anywhere else counts.
+TRIED_BY = {
+    "numpy": ("torch", "PyTorch tries it (torch.compile's tracing, symbolic shapes) and works "
+              "without it: it is not among torch's requirements"),
+}  # fmt: skip
 SKIPPED_IMPORTERS = ("engine", "doctest")  # the harness, not the page
 # Under pytest, assertion rewriting makes every module named `*_test.py` (scipy.stats has
 # some) import `_pytest`: the harness again.
@@ -51,7 +57,9 @@ def recording_imports(found: set[str]) -> Iterator[None]:
         module = real(name, globals, locals, fromlist, level)
         importer = (globals or {}).get("__name__") or ""
         top = name.partition(".")[0]
-        if level == 0 and not importer.startswith(SKIPPED_IMPORTERS) and top not in SKIPPED_MODULES:
+        tried = top in TRIED_BY and f"{importer}.".startswith(f"{TRIED_BY[top][0]}.")
+        skipped = importer.startswith(SKIPPED_IMPORTERS) or top in SKIPPED_MODULES or tried
+        if level == 0 and not skipped:
             found.add(top)
         return module
 

@@ -33,6 +33,7 @@ from engine.sandbox import (
     cancel_alarm,
     changed_in_tree,
     fired,
+    forget_compiled,
     fresh_state,
     hash_seed_problem,
     offline,
@@ -221,9 +222,14 @@ def run_in_sandbox(
             recording_imports(set() if imported is None else imported),
         ):
             warnings.simplefilter("error")
-            runner.run(test, out=lambda _: None)
+            runner.run(test, out=lambda _: None, clear_globs=False)
     finally:
         cancel_alarm()
+        forget_compiled()
+        # Drop the page's names, as doctest does, but not the `__...` ones: torch.compile
+        # adds some (`__compiled_fn_...`), deletes them itself at exit and complains if gone.
+        for name in [name for name in test.globs if not name.startswith("__")]:
+            del test.globs[name]
     if fired:  # refused or timed out, even where the page caught it or showed it as output
         runner.finish(Failure(0, f"{fired[0]} (the page caught it or shows it as output)"))
     if changed := changed_in_tree(root, before):

@@ -7,7 +7,8 @@
   seed, so an output that depends on it fails there.
 - `fresh_state`: the global state a page can read back, reset before each page whatever ran
   before: the random generators seeded, torch's and NumPy's print options, default dtype,
-  grad mode and deterministic-algorithm flag, matplotlib's open figures.
+  grad mode and deterministic-algorithm flag, torch.compile's caches, matplotlib's open
+  figures.
 - `offline`: Python sockets refuse to connect anywhere, with a message naming the unit: a
   page or example that downloads would otherwise pass only because a machine is offline.
 - `alarm`: a block that runs past its limit fails, naming its page and line.
@@ -101,8 +102,16 @@ def fresh_state() -> None:
     torch.use_deterministic_algorithms(False)
     torch.set_float32_matmul_precision("highest")
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    forget_compiled()
     if pyplot := sys.modules.get("matplotlib.pyplot"):
         pyplot.close("all")
+
+
+def forget_compiled() -> None:
+    """Drop what torch.compile captured and cached in this process (its graphs guard on the
+    names of the run that compiled them), if anything imported it."""
+    if dynamo := sys.modules.get("torch._dynamo"):
+        dynamo.reset()
 
 
 fired: list[str] = []  # refusals and timeouts of the current run, caught or not

@@ -45,6 +45,7 @@ CHAPTERS = [page for page in nav_pages() if page.count("/") == 1 and page.endswi
 CHAPTERS.remove("contributing.md") if "contributing.md" in CHAPTERS else None
 
 T, NN, G = "pytorch/tensors.md", "deep-learning/neural-networks.md", "pytorch/gpus-and-tpus.md"
+MF = "pytorch/making-it-fast.md"
 WP, TL, A = (
     "pytorch/what-is-pytorch.md",
     "deep-learning/types-of-learning.md",
@@ -66,6 +67,8 @@ CONCEPTS = [
     ("pretrained networks", r"\bpretrained\b", f"{TL}#transfer-learning"),
     ("embeddings", r"nn\.Embedding", f"{A}#text-as-tensors"),
     ("spectrograms", r"\bspectrograms?\b", f"{A}#audio-as-tensors-and-synthesis"),
+    ("torch.compile", r"torch\.compile", f"{MF}#compiling-a-model-torchcompile"),
+    ("mixed precision", r"autocast|GradScaler", f"{MF}#mixed-precision"),
 ]
 
 

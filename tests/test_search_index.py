@@ -23,6 +23,8 @@ TERMS = {
     "TPU": "pytorch/gpus-and-tpus/",
     "GFLOP": "pytorch/gpus-and-tpus/",
     "DistributedDataParallel": "pytorch/distributed/",
+    "GradScaler": "pytorch/making-it-fast/",
+    "graph break": "pytorch/making-it-fast/",
     "explainability": "deep-learning/good-and-bad/",
     "adversarial": "deep-learning/good-and-bad/",
     "learning curve": "deep-learning/good-and-bad/",
