@@ -31,6 +31,7 @@ def make_mlp(seed: int = 0) -> nn.Sequential:
 # --8<-- [end:model]
 
 # %%
+import multiprocessing
 import os
 import platform
 import statistics
@@ -42,13 +43,16 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-cpu_flags = set()
-if Path("/proc/cpuinfo").exists():
+cpu_model, cpu_flags = platform.processor() or platform.machine(), set()
+if Path("/proc/cpuinfo").exists():  # Linux: x86 lists "flags", ARM "Features"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("flags"):
-            cpu_flags = set(line.split(":", 1)[1].split())
-            break
-print(f"torch {torch.__version__}, {platform.machine()}, {torch.get_num_threads()} thread(s)")
+        key, _, value = line.partition(":")
+        if key.strip() in ("model name", "Model") and value.strip():
+            cpu_model = value.strip()
+        if key.strip() in ("flags", "Features"):
+            cpu_flags |= set(value.split())
+print(f"{cpu_model}; {os.cpu_count()} cores, {torch.get_num_threads()} thread(s) for torch")
+print(f"torch {torch.__version__}, {platform.machine()}")
 print("CUDA GPU:", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none")
 
 
@@ -78,7 +82,7 @@ def take_turns(
 # compile C++ for it. To time a true first compile, as on a fresh machine, the program
 # points Inductor's cache at a new, empty folder (`TORCHINDUCTOR_CACHE_DIR`). Two functions
 # are compiled: the chapter's classifier, whose time goes into three matrix
-# multiplications, and a chain of seven element-wise operations on a million numbers. The
+# multiplications, and a chain of nine element-wise operations on a million numbers. The
 # steady-state times are medians of 15 blocks of 10 calls, eager and compiled taking turns.
 
 # %%
@@ -88,7 +92,7 @@ x = torch.randn(64, 64)
 
 
 def chain(v: torch.Tensor) -> torch.Tensor:
-    """Seven element-wise operations: eager mode reads and writes memory for each one."""
+    """Nine element-wise operations: eager mode reads and writes memory for each one."""
     w = torch.relu(v * 1.5 + 0.5) - 0.25 * v
     return (w * w + v.abs()).clamp(max=4.0)
 
@@ -117,12 +121,24 @@ for name, fn, args in [("classifier", model, (x,)), ("chain", chain, (v,))]:
     )
 
 # %% [markdown]
+# The first compile, with an empty cache, is the slow one: it includes starting Inductor and
+# the C++ compiler. The outputs differ from eager mode's by rounding at most. The two
+# functions gain very differently. Eager mode makes nine passes over the chain's million
+# numbers, one for each operation, while Inductor fuses them into one loop that reads each
+# number once, in the CPU's vector instructions; where Inductor has none to use, the gain
+# shrinks to about twice. The classifier's time goes into matrix multiplications, which
+# eager mode already runs in an optimised library, so it gains far less, if anything. On a
+# busy machine eager mode's per-call overhead grows, and its small calls can then look
+# slower than compiled ones: compare these two times on a quiet machine.
+
+# %% [markdown]
 # ## bfloat16 on this CPU
 #
 # `torch.autocast` runs the matrix multiplications in `bfloat16`. Whether that is faster
-# depends on the CPU: it needs `bfloat16` instructions (`avx512_bf16`, or AMX's
-# `amx_bf16`). The time is for one forward pass of a wider model, where the matrix
-# multiplications dominate, the two taking turns in 9 blocks of 3 calls.
+# depends on the CPU: it needs `bfloat16` instructions (`avx512_bf16` or AMX's `amx_bf16`
+# on x86, `bf16` on ARM; read from /proc/cpuinfo, so on another system this line says
+# "none" whatever the CPU has). The time is for one forward pass of a wider model, where
+# the matrix multiplications dominate, the two taking turns in 9 blocks of 3 calls.
 
 # %%
 wide = nn.Sequential(nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 1024)).eval()
@@ -134,7 +150,7 @@ def wide_forward(dtype: torch.dtype | None) -> torch.Tensor:
         return wide(batch)
 
 
-has_bf16 = sorted(cpu_flags & {"avx512_bf16", "amx_bf16"})
+has_bf16 = sorted(cpu_flags & {"avx512_bf16", "amx_bf16", "bf16"})
 print("bfloat16 instructions on this CPU:", ", ".join(has_bf16) or "none")
 steady = take_turns(
     {"f32": lambda: wide_forward(None), "bf16": lambda: wide_forward(torch.bfloat16)}, 9, 3
@@ -161,7 +177,8 @@ images = torch.tensor(digits.data / 16, dtype=torch.float32)
 labels = torch.tensor(digits.target)
 
 
-def train_and_test(seed: int, dtype: torch.dtype | None) -> float:
+def train_and_test(seed: int, dtype: torch.dtype | None) -> tuple[float, torch.dtype]:
+    """Test accuracy after 10 epochs, and the dtype of the last batch's logits."""
     train_idx, test_idx = train_test_split(
         range(len(labels)), test_size=0.25, stratify=labels, random_state=seed
     )
@@ -179,13 +196,16 @@ def train_and_test(seed: int, dtype: torch.dtype | None) -> float:
             optimizer.step()
     with torch.no_grad():
         predicted = net(images[test_idx]).argmax(1)
-    return (predicted == labels[test_idx]).float().mean().item()
+    return (predicted == labels[test_idx]).float().mean().item(), logits.dtype
 
 
-print("split  float32  bfloat16")
+print("split  float32  bfloat16  (logits under autocast)")
 for seed in range(5):
-    accuracy_32, accuracy_16 = train_and_test(seed, None), train_and_test(seed, torch.bfloat16)
-    print(f"{seed:>5}  {accuracy_32:7.3f}  {accuracy_16:8.3f}")
+    (accuracy_32, _), (accuracy_16, logits_dtype) = (
+        train_and_test(seed, None),
+        train_and_test(seed, torch.bfloat16),
+    )
+    print(f"{seed:>5}  {accuracy_32:7.3f}  {accuracy_16:8.3f}  {logits_dtype}")
 
 # %% [markdown]
 # On every split the two accuracies are within a point or so of each other: the weights and
@@ -213,17 +233,17 @@ with ThreadPoolExecutor(max_workers=1) as stream:
 print(f"the ten calls returned after {queued * 1e3:.2f} ms; done after {done * 1e3:.1f} ms")
 
 if torch.cuda.is_available():
-    gpu_m = m.cuda()
-    gpu_m @ gpu_m
+    gpu_m = torch.randn(4096, 4096, device="cuda")
+    _ = gpu_m @ gpu_m  # warm-up
     torch.cuda.synchronize()
     start = time.perf_counter()
-    gpu_product = gpu_m @ gpu_m
+    gpu_products = [gpu_m @ gpu_m for _ in range(10)]
     gpu_queued = time.perf_counter() - start
     torch.cuda.synchronize()
     gpu_done = time.perf_counter() - start
     begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     begin.record()
-    gpu_product = gpu_m @ gpu_m
+    gpu_products = [gpu_m @ gpu_m for _ in range(10)]
     end.record()
     end.synchronize()
     print(
@@ -288,10 +308,15 @@ for name, net in [("MLP", model), ("CNN", cnn)]:
 
 if torch.cuda.is_available():
     gpu_model = make_mlp().cuda()
+    gpu_model(torch.randn(64, 64, device="cuda")).sum().backward()  # warm-up: .grad exists
     for n in (64, 1024, 16384):
+        torch.cuda.synchronize()
+        before = torch.cuda.memory_allocated()
         torch.cuda.reset_peak_memory_stats()
         gpu_model(torch.randn(n, 64, device="cuda")).sum().backward()
-        print(f"CUDA, batch {n:>6}: peak {torch.cuda.max_memory_allocated() / 2**20:.1f} MiB")
+        peak = torch.cuda.max_memory_allocated()
+        added = (peak - before) / 2**20
+        print(f"CUDA, batch {n:>6}: peak {peak / 2**20:.1f} MiB, {added:.1f} MiB added")
 else:
     print("No CUDA GPU here: the peak-memory measurement was skipped.")
 
@@ -328,10 +353,19 @@ class SlowDataset(Dataset):
         return torch.full((1, 8, 8), float(index))
 
 
-for workers in (0, 2):
-    start = time.perf_counter()
-    seen = sum(len(b) for b in DataLoader(SlowDataset(), batch_size=20, num_workers=workers))
-    print(f"num_workers={workers}: {seen} examples in {time.perf_counter() - start:.2f} s")
+# Workers started by "fork" inherit SlowDataset; "spawn" (macOS, Windows) and "forkserver"
+# (Linux from Python 3.14) would import this whole program again in each worker.
+if "fork" in multiprocessing.get_all_start_methods():
+    for workers in (0, 2):
+        start = time.perf_counter()
+        loader = DataLoader(
+            SlowDataset(), batch_size=20, num_workers=workers,
+            multiprocessing_context="fork" if workers else None,
+        )  # fmt: skip
+        seen = sum(len(batch) for batch in loader)
+        print(f"num_workers={workers}: {seen} examples in {time.perf_counter() - start:.2f} s")
+else:
+    print("No 'fork' start method on this system: the worker measurement was skipped.")
 
 # %% [markdown]
 # Two workers take well under the time of one process: each prepares every other batch,
