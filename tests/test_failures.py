@@ -234,6 +234,11 @@ BROKEN_PAGES = {
         "broken.md:1: the install lines (`pip install pillow`) are wrong: add torch: the page's "
         "run imports it; drop pillow: nothing on the page imports it",
     ),
+    "numpy imported by the page, though torch also tries it": (
+        "Run with `pip install torch`.\n\n```python\nimport numpy\nimport torch\n```\n",
+        "broken.md:1: the install lines (`pip install torch`) are wrong: add numpy: the page's "
+        "run imports it",
+    ),
     "imports and no install line": (
         "```python\nimport torch\n```\n",
         "broken.md:1: the page runs code that imports torch, and gives no `pip install ...` line",
