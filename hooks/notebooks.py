@@ -49,6 +49,14 @@ CODE_HEADING = re.compile(r"^# #{1,6} .*`")
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
 NAME_SPAN = re.compile(r'<span class="n">([^<]*)</span>')
 CODE_CELL = re.compile(r'<div class="highlight-ipynb hl-([\w-]+)"><pre>')
+PRE = re.compile(r"<pre\b")
+# Text of a code cell outside its <pre>: the copy button's text and notice, the prompts.
+SEARCH_EXCLUDED = (
+    '<div class="clipboard-copy-txt"',
+    '<span class="notice"',
+    '<div class="jp-InputPrompt',
+    '<div class="jp-OutputPrompt',
+)
 MAX_FIGURE_PIXELS = 4_000_000  # a figure over this fails: a broken run draws huge ones
 
 _executed: dict[str, nbformat.NotebookNode] = {}  # src_uri -> the notebook it ran as
@@ -198,13 +206,16 @@ def on_page_content(html_text: str, page, config, files) -> str:
     # a long notebook page's HTML.
     html_text = NAME_SPAN.sub(r"\1", html_text)
     # The search index holds a notebook page's prose, not its code and printed output: a
-    # chapter teaches the code, and the outputs are one machine's numbers.
-    for area in (
-        '<div class="jp-InputArea jp-Cell-inputArea"',
-        '<div class="jp-OutputArea',
-        '<div class="clipboard-copy-txt"',
-    ):
-        html_text = html_text.replace(area, f"{area} data-search-exclude")
+    # chapter teaches the code, and the outputs are one machine's numbers. Material's indexer
+    # ends an excluded element at the first closing tag of the same name (it compares
+    # elements by tag alone), so a <div> around nested <div>s cannot be excluded: the mark
+    # goes on elements that nest nothing of their own tag. Every <pre> holds a code cell or
+    # a printed output (a Markdown cell may not hold a code block: `_check_markdown_cells`).
+    html_text = PRE.sub("<pre data-search-exclude", html_text)
+    for start in SEARCH_EXCLUDED:
+        html_text = html_text.replace(
+            start, start.replace(" class=", " data-search-exclude class=")
+        )
     notebook = _executed[page.file.src_uri]
     page.meta["notebook_seconds"] = notebooks.run_seconds(notebook)
     page.meta["notebook_python"] = notebook.metadata.get("language_info", {}).get("version")
