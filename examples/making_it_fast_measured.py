@@ -31,10 +31,10 @@ def make_mlp(seed: int = 0) -> nn.Sequential:
 # --8<-- [end:model]
 
 # %%
-import multiprocessing
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -125,11 +125,11 @@ for name, fn, args in [("classifier", model, (x,)), ("chain", chain, (v,))]:
 # the C++ compiler. The outputs differ from eager mode's by rounding at most. The two
 # functions gain very differently. Eager mode makes nine passes over the chain's million
 # numbers, one for each operation, while Inductor fuses them into one loop that reads each
-# number once, in the CPU's vector instructions; where Inductor has none to use, the gain
-# shrinks to about twice. The classifier's time goes into matrix multiplications, which
-# eager mode already runs in an optimised library, so it gains far less, if anything. On a
-# busy machine eager mode's per-call overhead grows, and its small calls can then look
-# slower than compiled ones: compare these two times on a quiet machine.
+# number once, in the CPU's vector instructions. The classifier's time goes into matrix
+# multiplications, which eager mode already runs in an optimised library, and the compiled
+# version adds a cost of its own to each call (checking the guards): on a quiet machine it
+# runs slower compiled. On a busy machine eager mode's per-call overhead grows and the
+# comparison can swing either way: compare these two times on a quiet machine.
 
 # %% [markdown]
 # ## bfloat16 on this CPU
@@ -353,9 +353,10 @@ class SlowDataset(Dataset):
         return torch.full((1, 8, 8), float(index))
 
 
-# Workers started by "fork" inherit SlowDataset; "spawn" (macOS, Windows) and "forkserver"
-# (Linux from Python 3.14) would import this whole program again in each worker.
-if "fork" in multiprocessing.get_all_start_methods():
+# Workers started by "fork" inherit SlowDataset; "spawn" (the default on macOS, where fork
+# is unsafe, and Windows) and "forkserver" (Linux from Python 3.14) would import this whole
+# program again in each worker. So the measurement runs on Linux only.
+if sys.platform.startswith("linux"):
     for workers in (0, 2):
         start = time.perf_counter()
         loader = DataLoader(
@@ -365,7 +366,7 @@ if "fork" in multiprocessing.get_all_start_methods():
         seen = sum(len(batch) for batch in loader)
         print(f"num_workers={workers}: {seen} examples in {time.perf_counter() - start:.2f} s")
 else:
-    print("No 'fork' start method on this system: the worker measurement was skipped.")
+    print(f"Not Linux ({sys.platform}): the worker measurement was skipped.")
 
 # %% [markdown]
 # Two workers take well under the time of one process: each prepares every other batch,
