@@ -33,7 +33,6 @@ from engine.sandbox import (
     cancel_alarm,
     changed_in_tree,
     fired,
-    forget_compiled,
     fresh_state,
     hash_seed_problem,
     offline,
@@ -225,7 +224,6 @@ def run_in_sandbox(
             runner.run(test, out=lambda _: None, clear_globs=False)
     finally:
         cancel_alarm()
-        forget_compiled()
         # Drop the page's names, as doctest does, but not the `__...` ones: torch.compile
         # adds some (`__compiled_fn_...`), deletes them itself at exit and complains if gone.
         for name in [name for name in test.globs if not name.startswith("__")]:

@@ -145,21 +145,21 @@ wide = nn.Sequential(nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 1024)).ev
 batch = torch.randn(256, 1024)
 
 
-def wide_forward(dtype: torch.dtype | None) -> torch.Tensor:
-    with torch.no_grad(), torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=bool(dtype)):
+def wide_forward(autocast: bool) -> torch.Tensor:
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
         return wide(batch)
 
 
 has_bf16 = sorted(cpu_flags & {"avx512_bf16", "amx_bf16", "bf16"})
 print("bfloat16 instructions on this CPU:", ", ".join(has_bf16) or "none")
 steady = take_turns(
-    {"f32": lambda: wide_forward(None), "bf16": lambda: wide_forward(torch.bfloat16)}, 9, 3
+    {"f32": partial(wide_forward, False), "bf16": partial(wide_forward, True)}, 9, 3
 )
 float32_time, bfloat16_time = steady["f32"], steady["bf16"]
 print(f"float32:            {float32_time * 1e3:7.2f} ms a forward pass")
 print(f"autocast bfloat16:  {bfloat16_time * 1e3:7.2f} ms a forward pass")
 print(f"bfloat16 against float32: {float32_time / bfloat16_time:.2f} times as fast")
-print("output dtype under autocast:", wide_forward(torch.bfloat16).dtype)
+print("output dtype under autocast:", wide_forward(True).dtype)
 
 # %% [markdown]
 # ## Does bfloat16 train as well?
@@ -177,7 +177,7 @@ images = torch.tensor(digits.data / 16, dtype=torch.float32)
 labels = torch.tensor(digits.target)
 
 
-def train_and_test(seed: int, dtype: torch.dtype | None) -> tuple[float, torch.dtype]:
+def train_and_test(seed: int, autocast: bool) -> tuple[float, torch.dtype]:
     """Test accuracy after 10 epochs, and the dtype of the last batch's logits."""
     train_idx, test_idx = train_test_split(
         range(len(labels)), test_size=0.25, stratify=labels, random_state=seed
@@ -188,7 +188,7 @@ def train_and_test(seed: int, dtype: torch.dtype | None) -> tuple[float, torch.d
     order = torch.Generator().manual_seed(seed)
     for _ in range(10):
         for rows in torch.randperm(len(y_train), generator=order).split(64):
-            with torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=bool(dtype)):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
                 logits = net(x_train[rows])
             loss = nn.functional.cross_entropy(logits.float(), y_train[rows])
             optimizer.zero_grad()
@@ -202,8 +202,8 @@ def train_and_test(seed: int, dtype: torch.dtype | None) -> tuple[float, torch.d
 print("split  float32  bfloat16  (logits under autocast)")
 for seed in range(5):
     (accuracy_32, _), (accuracy_16, logits_dtype) = (
-        train_and_test(seed, None),
-        train_and_test(seed, torch.bfloat16),
+        train_and_test(seed, autocast=False),
+        train_and_test(seed, autocast=True),
     )
     print(f"{seed:>5}  {accuracy_32:7.3f}  {accuracy_16:8.3f}  {logits_dtype}")
 
@@ -232,23 +232,32 @@ with ThreadPoolExecutor(max_workers=1) as stream:
     done = time.perf_counter() - start
 print(f"the ten calls returned after {queued * 1e3:.2f} ms; done after {done * 1e3:.1f} ms")
 
+# --8<-- [start:cuda-queue]
+import time
+
+import torch
+
 if torch.cuda.is_available():
     gpu_m = torch.randn(4096, 4096, device="cuda")
     _ = gpu_m @ gpu_m  # warm-up
     torch.cuda.synchronize()
-    start = time.perf_counter()
+    gpu_start = time.perf_counter()
     gpu_products = [gpu_m @ gpu_m for _ in range(10)]
-    gpu_queued = time.perf_counter() - start
+    gpu_queued = time.perf_counter() - gpu_start  # the time to queue them
     torch.cuda.synchronize()
-    gpu_done = time.perf_counter() - start
+    gpu_done = time.perf_counter() - gpu_start  # the time to do them
     begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    begin.record()
+    begin.record()  # events are queued too, and stamped by the GPU
     gpu_products = [gpu_m @ gpu_m for _ in range(10)]
     end.record()
     end.synchronize()
+    gpu_ms = {"queued": gpu_queued * 1e3, "done": gpu_done * 1e3, "events": begin.elapsed_time(end)}
+    gpu_ms  # a Python prompt shows it
+# --8<-- [end:cuda-queue]
+if torch.cuda.is_available():
     print(
-        f"CUDA: returned after {gpu_queued * 1e3:.3f} ms, done after {gpu_done * 1e3:.3f} ms, "
-        f"events {begin.elapsed_time(end):.3f} ms"
+        f"CUDA: returned after {gpu_ms['queued']:.3f} ms, done after {gpu_ms['done']:.3f} ms, "
+        f"events {gpu_ms['events']:.3f} ms"
     )
 else:
     print("No CUDA GPU here: the CUDA timing was skipped.")
@@ -294,38 +303,54 @@ cnn = nn.Sequential(
     nn.Flatten(),
     nn.Linear(32 * 4 * 4, 10),
 )
-sizes = [1, 16, 64, 256, 1024]
+nets = {"MLP": model, "CNN": cnn}
+sizes = [1, 16, 64, 256, 1024]  # the first is one example
 print("batch  MLP activations  CNN activations")
 grown = {"MLP": [], "CNN": []}
 for n in sizes:
     grown["MLP"].append(saved_bytes(model, torch.randn(n, 64)))
     grown["CNN"].append(saved_bytes(cnn, torch.randn(n, 1, 8, 8)))
     print(f"{n:>5}  {grown['MLP'][-1]:>15,}  {grown['CNN'][-1]:>15,}")
-for name, net in [("MLP", model), ("CNN", cnn)]:
-    weights = sum(p.nbytes for p in net.parameters())
-    per_example = grown[name][1] // 16
-    print(f"{name}: {per_example:,} bytes of activations an example; parameters {weights:,} bytes")
+parameter_bytes = {name: sum(p.nbytes for p in net.parameters()) for name, net in nets.items()}
+for name in nets:
+    print(
+        f"{name}: {grown[name][0]:,} bytes of activations an example;"
+        f" parameters {parameter_bytes[name]:,} bytes"
+    )
+
+# --8<-- [start:cuda-memory]
+import torch
+from torch import nn
 
 if torch.cuda.is_available():
-    gpu_model = make_mlp().cuda()
-    gpu_model(torch.randn(64, 64, device="cuda")).sum().backward()  # warm-up: .grad exists
+    # One wide hidden layer: 4,160 activations an example, so a batch shows in MiB.
+    gpu_mlp = nn.Sequential(nn.Linear(64, 4096), nn.ReLU(), nn.Linear(4096, 10)).cuda()
+    gpu_mlp(torch.randn(64, 64, device="cuda")).sum().backward()  # warm-up: .grad exists
+    peaks = {}
     for n in (64, 1024, 16384):
         torch.cuda.synchronize()
-        before = torch.cuda.memory_allocated()
+        held = torch.cuda.memory_allocated()  # what tensors hold now, in bytes
         torch.cuda.reset_peak_memory_stats()
-        gpu_model(torch.randn(n, 64, device="cuda")).sum().backward()
-        peak = torch.cuda.max_memory_allocated()
-        added = (peak - before) / 2**20
-        print(f"CUDA, batch {n:>6}: peak {peak / 2**20:.1f} MiB, {added:.1f} MiB added")
+        gpu_mlp(torch.randn(n, 64, device="cuda")).sum().backward()
+        peak = torch.cuda.max_memory_allocated()  # the most held at once
+        peaks[n] = (peak / 2**20, (peak - held) / 2**20)  # MiB: the peak, what the batch added
+    try:
+        too_big = torch.empty(2**40, device="cuda")  # 4 TiB: more than any GPU holds
+    except torch.OutOfMemoryError:
+        too_big = None  # here: retry with a smaller batch, or accumulate gradients
+    peaks  # a Python prompt shows it
+# --8<-- [end:cuda-memory]
+if torch.cuda.is_available():
+    for n, (peak_mib, added_mib) in peaks.items():
+        print(f"CUDA, batch {n:>6}: peak {peak_mib:.1f} MiB, {added_mib:.1f} MiB added")
 else:
     print("No CUDA GPU here: the peak-memory measurement was skipped.")
 
 # %% alt="Activation bytes against batch size, log-log: two parallel lines crossing parameter lines"
 fig, ax = plt.subplots(figsize=(6, 3.6))
-for name, net, colour in [("MLP", model, "tab:blue"), ("CNN", cnn, "tab:orange")]:
+for name, colour in [("MLP", "tab:blue"), ("CNN", "tab:orange")]:
     ax.plot(sizes, grown[name], "o-", color=colour, label=f"{name} activations")
-    weights = sum(p.nbytes for p in net.parameters())
-    ax.axhline(weights, color=colour, linestyle=":", label=f"{name} parameters")
+    ax.axhline(parameter_bytes[name], color=colour, linestyle=":", label=f"{name} parameters")
 ax.set(xscale="log", yscale="log", xlabel="batch size", ylabel="bytes")
 ax.legend(fontsize=8)
 plt.show()
