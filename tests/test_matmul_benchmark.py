@@ -85,6 +85,7 @@ def test_json_has_records_and_machine(run):
             "implementation",
             "seconds",
             "iqr_seconds",
+            "fastest_seconds",
             "blocks",
             "calls_per_block",
             "gflops",
@@ -96,6 +97,7 @@ def test_json_has_records_and_machine(run):
         assert (r["dtype"], r["device"]) == ("float32", "cpu")
         assert r["seconds"] > 0
         assert r["iqr_seconds"] >= 0
+        assert 0 < r["fastest_seconds"] <= r["seconds"]
         assert r["blocks"] == 5
         assert r["calls_per_block"] >= 1
         assert r["gflops"] == pytest.approx(2 * m * k * n / r["seconds"] / 1e9)
@@ -288,6 +290,7 @@ def test_quartiles_and_the_record(program):
     case.times, case.number, case.result = [1.0, 2.0, 3.0, 4.0, 100.0], 8, a @ b
     record = program["summarise"](case)
     assert (record["seconds"], record["iqr_seconds"], record["blocks"]) == (3.0, 2.0, 5)
+    assert record["fastest_seconds"] == 1.0
     assert record["gflops"] == 2 * 4 * 3 * 5 / 3.0 / 1e9
     assert program["outside_tolerance"]([record]) == []
     case.result = torch.zeros(4, 5)  # fast and wrong: the record says so, and the check fires
@@ -536,11 +539,11 @@ def test_built_page_shows_the_machine_table_comparison_and_plot(site, example_te
     assert "32x1024x1024 on cpu: 15 FLOP/byte" in text
     assert "PyTorch float32 / NumPy float32 on the CPU: " in text
     # The page says bfloat16 beats float32 where the CPU has avx512_bf16 (its peak is twice
-    # float32's). The page prints the median of the shape-by-shape ratios: 2.20 to 2.42 on
-    # the build machine (Zen 4) alone, asserted with a margin. The ratio of each series' best
-    # rate, which it printed before, fell to 1.39 in a CI run beside other work, where the
-    # shape-by-shape ratios were 2.0, 1.39 and 1.9 (median 1.9).
+    # float32's). The page prints the median over three shapes of the ratio of each dtype's
+    # fastest block: 2.0 to 2.4 on the Zen 4 build machine, idle or beside three busy loops on
+    # its 2 cores. The ratio of medians it printed before fell to 0.79 in a CI run on a
+    # loaded machine (0.8 to 4.7 per shape beside the busy loops), so it is no longer used.
     if re.search(r"vector flags: .*avx512_bf16", text):
-        ratio = float(re.search(r"bfloat16 / float32 on the CPU \(.*\): ([\d.]+)", text)[1])
+        ratio = float(re.search(r"bfloat16 / float32 speed on the CPU \(.*\): ([\d.]+)", text)[1])
         assert ratio > 1.5, text
     assert len(re.findall(r'<img alt="Matmul GFLOP/s against matrix size', html)) == 1, html
