@@ -91,8 +91,14 @@ def test_cuda_measurements_run_or_say_they_were_skipped(text):
 def test_two_dataloader_workers_wait_for_their_examples_side_by_side(text):
     if "the worker measurement was skipped" in text:
         pytest.skip("not Linux: the example forks its workers only there, and skipped them")
-    times = dict(re.findall(r"num_workers=(\d): 400 examples in ([\d.]+) s", text))
-    assert sorted(times) == ["0", "2"], times
-    # 400 sleeps of 2.5 ms: at least 1 s in one process; two workers, measured 0.6 s.
-    assert float(times["0"]) >= 1.0, times
-    assert float(times["2"]) * 1.3 < float(times["0"]), times
+    one = re.findall(r"^num_workers=0: 400 examples in ([\d.]+) s$", text, re.M)
+    pattern = r"^num_workers=2, (first|second) pass .*: 400 examples in ([\d.]+) s$"
+    two = re.findall(pattern, text, re.M)
+    assert len(one) == 1, one
+    assert [which for which, _ in two] == ["first", "second"], two
+    single, (first, second) = float(one[0]), (float(seconds) for _, seconds in two)
+    # 400 sleeps of 2.5 ms: at least 1 s in one process. Two started workers: 0.54-0.60 s,
+    # idle or beside six busy loops on 2 cores (1.90-1.99 times as fast). The first pass,
+    # which starts them, took 0.56 s idle and 0.71-0.74 s beside the loops: not asserted.
+    assert single >= 1.0, (single, first, second)
+    assert second * 1.5 < single, (single, first, second)
