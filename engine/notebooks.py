@@ -27,6 +27,7 @@ import nbformat
 from filelock import FileLock
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from traitlets.config import Config
 
 from engine.cache import ROOT, Store, digest, environment
 from engine.sandbox import ENVIRONMENT, changed_in_tree, kernel_startup, tree_files
@@ -146,6 +147,9 @@ def execute(program: Path) -> nbformat.NotebookNode:
             allow_errors=False,
             record_timing=True,
             resources={"metadata": {"path": str(work)}},
+            # Unix sockets in the scratch folder, not TCP ports: nothing to collide with, and
+            # no warning from ipykernel about unencrypted TCP.
+            config=Config(KernelManager={"transport": "ipc", "ip": str(Path(folder) / "kernel")}),
         )
         try:
             client.execute(env=env)
