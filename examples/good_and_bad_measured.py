@@ -582,9 +582,10 @@ plt.show()
 # Gradient boosting with its defaults; logistic regression and the network (one hidden layer
 # of 32, 200 full-batch Adam steps), each on standardised columns and on the raw columns
 # (unscaled, logistic regression's solver stops at its 100 iterations before it converges,
-# and says so: the warning is silenced here). `fit s` is the mean wall-clock time of one
-# fit, scaling included. The last line compares logistic regression with the network on each
-# shuffle of the folds.
+# and says so: the warning is silenced here). `fit CPU s` is the mean processor time of one
+# fit, scaling included (`time.process_time`: unlike a wall clock, it does not count the time
+# the program waits while other programs use the cores). The last line compares logistic
+# regression with the network on each shuffle of the folds.
 
 # %%
 # --8<-- [start:table_mlp]
@@ -636,8 +637,9 @@ class TableMLP(ClassifierMixin, BaseEstimator):
 # %%
 import warnings
 
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
 
@@ -651,20 +653,32 @@ def table_models(seed: int) -> dict:
     }
 
 
+def cross_validate_timed(model, x, y, folds) -> tuple[float, list[float]]:
+    """The mean test accuracy over the folds, and each fit's processor time in seconds."""
+    scores, seconds = [], []
+    for train, test in folds.split(x, y):
+        fitted = clone(model)  # a fresh, unfitted copy for each fold
+        start = time.process_time()
+        fitted.fit(x[train], y[train])
+        seconds.append(time.process_time() - start)
+        scores.append(fitted.score(x[test], y[test]))
+    return float(np.mean(scores)), seconds
+
+
 x_tab, y_tab = load_breast_cancer(return_X_y=True)
 repeats, fit_seconds = {}, {}
 for seed in range(5):
     folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
     for name, model in table_models(seed).items():
         with warnings.catch_warnings(action="ignore", category=ConvergenceWarning):
-            result = cross_validate(model, x_tab, y_tab, cv=folds)
-        repeats.setdefault(name, []).append(result["test_score"].mean())
-        fit_seconds.setdefault(name, []).extend(result["fit_time"])
-print("table          model                        mean     min     max    fit s")
+            score, seconds = cross_validate_timed(model, x_tab, y_tab, folds)
+        repeats.setdefault(name, []).append(score)
+        fit_seconds.setdefault(name, []).extend(seconds)
+print("table          model                        mean     min     max  fit CPU s")
 for name, scores in repeats.items():
     print(
         f"breast cancer  {name:<25} {np.mean(scores):7.3f} {min(scores):7.3f}"
-        f" {max(scores):7.3f}  {np.mean(fit_seconds[name]):7.3f}"
+        f" {max(scores):7.3f}  {np.mean(fit_seconds[name]):9.3f}"
     )
 gaps = np.subtract(repeats["logistic regression"], repeats["network, standardised"])
 print("logistic regression minus network, per shuffle:", *(f"{gap:+.3f}" for gap in gaps))

@@ -380,15 +380,15 @@ class SlowDataset(Dataset):
         return torch.full((1, 8, 8), float(index))
 
 
-# Workers started by "fork" inherit SlowDataset; "spawn" (the default on macOS, where fork
-# is unsafe, and Windows) and "forkserver" (Linux from Python 3.14) would import this whole
-# program again in each worker. So the measurement runs on Linux only.
 def one_pass(loader: DataLoader) -> str:
     start = time.perf_counter()
     seen = sum(len(batch) for batch in loader)
     return f"{seen} examples in {time.perf_counter() - start:.2f} s"
 
 
+# Workers started by "fork" inherit SlowDataset; "spawn" (the default on macOS, where fork
+# is unsafe, and Windows) and "forkserver" (Linux from Python 3.14) would import this whole
+# program again in each worker. So the measurement runs on Linux only.
 if sys.platform.startswith("linux"):
     print("num_workers=0:", one_pass(DataLoader(SlowDataset(), batch_size=20)))
     loader = DataLoader(
