@@ -584,8 +584,9 @@ plt.show()
 # (unscaled, logistic regression's solver stops at its 100 iterations before it converges,
 # and says so: the warning is silenced here). `fit CPU s` is the mean processor time of one
 # fit, scaling included (`time.process_time`: unlike a wall clock, it does not count the time
-# the program waits while other programs use the cores). The last line compares logistic
-# regression with the network on each shuffle of the folds.
+# the program waits while other programs use the cores; on several threads it adds up every
+# thread's time, waiting included, so these figures are for the build's one thread). The
+# last line compares logistic regression with the network on each shuffle of the folds.
 
 # %%
 # --8<-- [start:table_mlp]
@@ -637,7 +638,7 @@ class TableMLP(ClassifierMixin, BaseEstimator):
 # %%
 import warnings
 
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -653,15 +654,17 @@ def table_models(seed: int) -> dict:
     }
 
 
-def cross_validate_timed(model, x, y, folds) -> tuple[float, list[float]]:
+def cross_validate_timed(
+    model: BaseEstimator, x: np.ndarray, y: np.ndarray, folds: StratifiedKFold
+) -> tuple[float, list[float]]:
     """The mean test accuracy over the folds, and each fit's processor time in seconds."""
     scores, seconds = [], []
     for train, test in folds.split(x, y):
-        fitted = clone(model)  # a fresh, unfitted copy for each fold
+        estimator = clone(model)  # a fresh, unfitted copy for each fold
         start = time.process_time()
-        fitted.fit(x[train], y[train])
+        estimator.fit(x[train], y[train])
         seconds.append(time.process_time() - start)
-        scores.append(fitted.score(x[test], y[test]))
+        scores.append(estimator.score(x[test], y[test]))
     return float(np.mean(scores)), seconds
 
 

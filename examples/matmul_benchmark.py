@@ -622,7 +622,8 @@ def summarise(case: Case) -> dict:
         "seconds": median,
         "iqr_seconds": q3 - q1,
         "fastest_seconds": min(case.times),
-        "fastest_cpu_seconds": min(case.cpu_times),
+        # On a GPU the host thread's time is spent waiting for the device: it means nothing.
+        "fastest_cpu_seconds": min(case.cpu_times) if case.device.type == "cpu" else None,
         "blocks": len(case.times),
         "calls_per_block": case.number,
         "gflops": 2 * m * k * n / median / 1e9,
@@ -809,8 +810,8 @@ for r in records:
 # yardstick is half the `float32` peak); with AVX2 alone, it is tens of times slower (the
 # reason it is skipped by default there). The measured ratio,
 # printed last, can exceed the ratio of the peaks: each kernel reaches its own fraction of
-# its peak. These two comparisons are timed in CPU time, not on the wall clock (see the
-# comment in the code).
+# its peak. On one thread, as the build runs them, these two comparisons are timed in CPU
+# time; otherwise on the wall clock (see the comment in the code).
 #
 # The build runs every example on one thread (`OMP_NUM_THREADS=1`), beside other pages
 # running at the same time, so the numbers on this page are one core's, on a shared
@@ -830,38 +831,48 @@ for (device, dtype, implementation), gflops in sorted(best.items()):
     print(line)
 
 
-def speed_ratio(faster: tuple[str, str], slower: tuple[str, str]) -> tuple[float, int] | None:
-    """How many times as fast the (dtype, library) `faster` ran as `slower` on the CPU: the
-    median over the shapes both ran, of 256³ and more, and how many shapes that is."""
-    shapes = [r["shape"] for r in records if r["device"] == "cpu"
-              and (r["dtype"], r["implementation"]) == slower
-              and math.prod(map(int, r["shape"].split("x"))) >= 256**3]  # fmt: skip
-    ratios = [fastest[shape, *slower] / fastest[shape, *faster] for shape in shapes
-              if (shape, *faster) in fastest]  # fmt: skip
-    return (statistics.median(ratios), len(ratios)) if ratios else None
-
-
 # The two comparisons take each case's fastest block, shape by shape. On one thread they use
-# its CPU time, which other programs on the machine do not add to (the wall clock counts the
-# time the thread waits for a core: beside three to six busy loops on a 2-core Zen 4, the
-# bfloat16 / float32 ratio of medians ranged from 0.5 to 8 shape by shape, that of the
-# fastest wall-clock blocks from 0.4 to 9, and that of CPU times from 1.9 to 2.4). On several
-# threads the product also runs on threads this one does not time: there they fall back on
-# the wall clock.
-# (Windows counts thread CPU time in 15.6 ms steps, too coarse for a block: the wall clock.)
-cpu_timed = threads == 1 and time.get_clock_info("thread_time").resolution <= 1e-6
+# its CPU time, which counts no time spent waiting for a core, so other programs add little
+# to it (up to 20 % here, where they add 4 times or more to the wall clock: beside three to
+# six busy loops on a 2-core Zen 4, the bfloat16 / float32 ratio of medians ranged from 0.5
+# to 9 shape by shape, that of the fastest wall-clock blocks from 0.4 to 9, and that of CPU
+# times from 1.9 to 2.5). On several threads, PyTorch's or NumPy's, the product also runs on
+# threads this one does not time, and Windows counts a thread's time in 15.6 ms steps, too
+# coarse for a block: there they use the wall clock.
+cpu_timed = (
+    threads == 1
+    and sys.platform != "win32"
+    and bool(blas)
+    and all(library["num_threads"] == 1 for library in blas)
+)
 clock = "CPU time" if cpu_timed else "wall-clock time"
 column = "fastest_cpu_seconds" if cpu_timed else "fastest_seconds"
 fastest = {(r["shape"], r["dtype"], r["implementation"]): r[column]
            for r in records if r["device"] == "cpu"}  # fmt: skip
-for label, faster, slower in [
+
+
+def speed_ratio(
+    fastest: dict, series: tuple[str, str], baseline: tuple[str, str]
+) -> tuple[float, int] | None:
+    """How many times as fast `series` (dtype, library) ran as `baseline` on the CPU, from the
+    `fastest` seconds of each: the median over the shapes both ran, of 256³ and more, and
+    how many shapes that is."""
+    shapes = [shape for shape, *rest in fastest if tuple(rest) == baseline
+              and math.prod(map(int, shape.split("x"))) >= 256**3]  # fmt: skip
+    ratios = [fastest[shape, *baseline] / fastest[shape, *series] for shape in shapes
+              if (shape, *series) in fastest]  # fmt: skip
+    return (statistics.median(ratios), len(ratios)) if ratios else None
+
+
+for label, series, baseline in [
     ("PyTorch float32 / NumPy float32", ("float32", "torch"), ("float32", "numpy")),
     ("PyTorch bfloat16 / float32", ("bfloat16", "torch"), ("float32", "torch")),
 ]:
-    if compared := speed_ratio(faster, slower):
+    if compared := speed_ratio(fastest, series, baseline):
+        ratio, shapes = compared
         print(
             f"{label} speed on the CPU ({clock} of the fastest blocks, median over "
-            f"{compared[1]} shapes): {compared[0]:.2f}"
+            f"{shapes} shapes): {ratio:.2f}"
         )
 
 # %% [markdown]
@@ -902,6 +913,9 @@ machine = {
         "blocks_per_case": args.blocks,
         "min_run_time": args.min_run_time,
         "order": "cases of one shape and library round-robin, block by block",
+        "cpu_clock": "time.thread_time",
+        "cpu_clock_implementation": time.get_clock_info("thread_time").implementation,
+        "comparison_clock": clock,
     },
     "accelerators": [
         {

@@ -99,7 +99,7 @@ def test_json_has_records_and_machine(run):
         assert r["seconds"] > 0
         assert r["iqr_seconds"] >= 0
         assert 0 < r["fastest_seconds"] <= r["seconds"]
-        assert r["fastest_cpu_seconds"] > 0
+        assert r["fastest_cpu_seconds"] > 0 or sys.platform == "win32"  # 15.6 ms steps there
         assert r["blocks"] == 5
         assert r["calls_per_block"] >= 1
         assert r["gflops"] == pytest.approx(2 * m * k * n / r["seconds"] / 1e9)
@@ -108,6 +108,8 @@ def test_json_has_records_and_machine(run):
     for key in ("cpu_model", "logical_cpus", "physical_cores", "torch_threads", "torch_version"):
         assert machine[key], key
     assert machine["timer"]["blocks_per_case"] == 5
+    if sys.platform != "win32":  # one thread for both libraries: the comparisons' CPU time
+        assert machine["timer"]["comparison_clock"] == "CPU time"
     assert machine["numpy_version"]
     assert machine["date_utc"]
     for library in machine["numpy_blas"]:  # its threads set to PyTorch's
@@ -454,7 +456,7 @@ def test_flops_per_cycle_from_the_flags(program):
 
 def test_float32_throughput_is_within_a_sane_factor_of_numpy(run):
     """Both call an optimised BLAS on the same thread: shape by shape, in the CPU time of the
-    fastest block (which other programs running do not add to), they agree within a factor
+    fastest block (which counts no time spent waiting for a core), they agree within a factor
     of 8 (the sizes are tiny, so PyTorch's larger fixed cost a call shows: a wide margin)."""
     cpu = {(r["shape"], r["implementation"]): r["fastest_cpu_seconds"] for r in run["records"]}
     shapes = sorted({shape for shape, _ in cpu})
@@ -545,9 +547,9 @@ def test_built_page_shows_the_machine_table_comparison_and_plot(site, example_te
     assert re.search(r"torch float32 on cpu: n = 16 took .* fixed cost about", text)
     assert "32x1024x1024 on cpu: 15 FLOP/byte" in text
 
-    # The comparisons are in CPU time on the build's one thread, which other programs running
-    # beside it do not add to. PyTorch float32 against NumPy: 0.92-0.98 here, idle or beside
-    # six busy loops on 2 cores.
+    # The comparisons are in CPU time on the build's one thread, which counts no time spent
+    # waiting for a core. PyTorch float32 against NumPy: 0.92-0.98 here, idle or beside six
+    # busy loops on 2 cores.
     def comparison(label: str) -> float:
         found = re.search(
             rf"^{label} speed on the CPU \(CPU time of the fastest blocks, median over 3 "
@@ -561,9 +563,9 @@ def test_built_page_shows_the_machine_table_comparison_and_plot(site, example_te
     assert 1 / 8 < comparison("PyTorch float32 / NumPy float32") < 8, text
     # The page says bfloat16 beats float32 where the CPU has avx512_bf16 (its peak is twice
     # float32's). In CPU time, the fastest blocks give 1.9-2.5 shape by shape here, idle or
-    # beside three to six busy loops on 2 cores, and the median over the shapes 2.09-2.25
+    # beside three to six busy loops on 2 cores, and the median over the shapes 2.03-2.25
     # beside six. The ratio of medians on the wall clock, printed before, fell to 0.79 in a CI
-    # run on a loaded machine and ranged from 0.5 to 8 beside the loops; the fastest
+    # run on a loaded machine and ranged from 0.5 to 9 beside the loops; the fastest
     # wall-clock blocks from 0.4 to 9.
     if re.search(r"vector flags: .*avx512_bf16", text) and "amx_bf16" not in text:
         assert 1.5 < comparison("PyTorch bfloat16 / float32") < 3.5, text  # AMX: faster still
