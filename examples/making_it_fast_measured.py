@@ -56,22 +56,32 @@ print(f"torch {torch.__version__}, {platform.machine()}")
 print("CUDA GPU:", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none")
 
 
+# On one thread, steady-state calls are timed in this thread's CPU time, which counts no time
+# spent waiting for a core: other programs running beside this one change it little, where
+# they can make a wall-clock comparison swing either way. On several threads the work also
+# runs on threads this one does not time, and Windows counts a thread's time in 15.6 ms
+# steps: there, the wall clock.
+cpu_timed = torch.get_num_threads() == 1 and sys.platform != "win32"
+steady_clock = time.thread_time if cpu_timed else time.perf_counter
+print("steady-state times:", "CPU time of this thread" if cpu_timed else "wall clock")
+
+
 def take_turns(
     calls: dict[str, Callable[[], object]], blocks: int, number: int
 ) -> dict[str, float]:
-    """The median seconds of one call of each, over `blocks` blocks of `number` calls, after
-    one untimed call each. The calls take turns block by block, so a machine that slows
-    down during the run slows them all."""
+    """The median seconds of one call of each, on `steady_clock`, over `blocks` blocks of
+    `number` calls, after one untimed call each. The calls take turns block by block, so a
+    machine that slows down during the run slows them all."""
     times: dict[str, list[float]] = {name: [] for name in calls}
     with torch.no_grad():
         for call in calls.values():
             call()
         for _ in range(blocks):
             for name, call in calls.items():
-                start = time.perf_counter()
+                start = steady_clock()
                 for _ in range(number):
                     call()
-                times[name].append((time.perf_counter() - start) / number)
+                times[name].append((steady_clock() - start) / number)
     return {name: statistics.median(seconds) for name, seconds in times.items()}
 
 
@@ -83,7 +93,9 @@ def take_turns(
 # points Inductor's cache at a new, empty folder (`TORCHINDUCTOR_CACHE_DIR`). Two functions
 # are compiled: the chapter's classifier, whose time goes into three matrix
 # multiplications, and a chain of nine element-wise operations on a million numbers. The
-# steady-state times are medians of 15 blocks of 10 calls, eager and compiled taking turns.
+# steady-state times are medians of 15 blocks of 10 calls, eager and compiled taking turns,
+# on the clock printed above. The first call is timed on the wall clock: it includes the C++
+# compiler, which runs in processes of its own.
 
 # %%
 os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="inductor-")
@@ -127,9 +139,9 @@ for name, fn, args in [("classifier", model, (x,)), ("chain", chain, (v,))]:
 # numbers, one for each operation, while Inductor fuses them into one loop that reads each
 # number once, in the CPU's vector instructions. The classifier's time goes into matrix
 # multiplications, which eager mode already runs in an optimised library, and the compiled
-# version adds a cost of its own to each call (checking the guards): on a quiet machine it
-# runs slower compiled. On a busy machine eager mode's per-call overhead grows and the
-# comparison can swing either way: compare these two times on a quiet machine.
+# version adds a cost of its own to each call (checking the guards): it runs slower
+# compiled. (Timed on the wall clock while other programs run, this comparison can swing
+# either way, since the waits for a core land on either side.)
 
 # %% [markdown]
 # ## bfloat16 on this CPU
