@@ -56,12 +56,13 @@ print(f"torch {torch.__version__}, {platform.machine()}")
 print("CUDA GPU:", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none")
 
 
-# On one thread, steady-state calls are timed in this thread's CPU time, which counts no time
-# spent waiting for a core: other programs running beside this one change it little, where
-# they can make a wall-clock comparison swing either way. On several threads the work also
-# runs on threads this one does not time, and Windows counts a thread's time in 15.6 ms
-# steps: there, the wall clock.
-cpu_timed = torch.get_num_threads() == 1 and sys.platform != "win32"
+# On one thread on Linux, steady-state calls are timed in this thread's CPU time, which counts
+# no time spent waiting for a core: other programs running beside this one change it less
+# than a wall clock, on which a comparison can swing either way. On several threads the
+# work also runs on threads this one does not time; on macOS the matrix library may run
+# threads of its own, and Windows counts a thread's time in 15.6 ms steps: there, the wall
+# clock.
+cpu_timed = torch.get_num_threads() == 1 and sys.platform == "linux"
 steady_clock = time.thread_time if cpu_timed else time.perf_counter
 print("steady-state times:", "CPU time of this thread" if cpu_timed else "wall clock")
 
@@ -139,9 +140,11 @@ for name, fn, args in [("classifier", model, (x,)), ("chain", chain, (v,))]:
 # numbers, one for each operation, while Inductor fuses them into one loop that reads each
 # number once, in the CPU's vector instructions. The classifier's time goes into matrix
 # multiplications, which eager mode already runs in an optimised library, and the compiled
-# version adds a cost of its own to each call (checking the guards): it runs slower
-# compiled. (Timed on the wall clock while other programs run, this comparison can swing
-# either way, since the waits for a core land on either side.)
+# version adds costs of its own to each call (checking the guards, and its own wrappers): it
+# runs no faster compiled. (Timed on the wall clock while other programs run, this
+# comparison can swing either way, since the waits for a core land on either side.) The
+# `first/compiled` column divides a wall-clock time by a CPU time: on a busy machine the
+# first call's waits for a core count and the steady calls' do not, so it rises.
 
 # %% [markdown]
 # ## bfloat16 on this CPU

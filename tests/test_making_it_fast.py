@@ -41,21 +41,23 @@ def test_compiled_code_agrees_and_the_first_call_pays_for_compiling(text):
             row["first"] / row["compiled"] * 1e3, rel=0.02
         )
     assert classifier["first_over_call"] > 10_000, classifier  # "tens of thousands of times"
-    assert chain["first_over_call"] > 1000, chain  # "thousands": 2,448-3,130 here
+    # "hundreds to thousands": 2,417-3,130 here, and 506 with ATEN_CPU_CAPABILITY=default,
+    # where the compiled chain cannot vectorise (a review)
+    assert chain["first_over_call"] > 100, chain
     assert classifier["first"] > chain["first"], (classifier, chain)  # the first starts Inductor
 
 
 def test_fusion_speeds_up_the_chain_far_more_than_the_matrix_bound_classifier(text):
     """Steady-state calls are timed in one thread's CPU time, which counts no time spent
-    waiting for a core. Measured here: the chain 34 times as fast compiled and the
-    classifier 0.86 times; beside six busy loops on 2 cores, 22-26 and 0.79-0.80 (on the
-    wall clock there, a review measured 17-113 and 0.15-6.4). With
-    ATEN_CPU_CAPABILITY=default, where Inductor cannot vectorise either, the chain was 7.4
-    times as fast (the second review)."""
+    waiting for a core. Measured here, idle or beside other work: the chain 17.6-34 times
+    as fast compiled and the classifier 0.78-0.86 times; beside six busy loops on 2 cores,
+    22-27 and 0.79-0.83 (on the wall clock there, a review measured 17-113 and 0.15-6.4).
+    With ATEN_CPU_CAPABILITY=default, where Inductor cannot vectorise either, the chain
+    was 7.5 times as fast and the classifier 0.95 (reviews)."""
     classifier, chain = compile_row(text, "classifier"), compile_row(text, "chain")
     assert "steady-state times: CPU time of this thread" in text  # the build's one thread
     assert chain["speedup"] > 1.3, chain  # fused: faster even without vector instructions
-    assert classifier["speedup"] < 1.25, classifier  # "it runs slower compiled", with room
+    assert classifier["speedup"] < 1.1, classifier  # "it ran no faster compiled": 0.73-0.95
     assert chain["speedup"] > classifier["speedup"], (chain, classifier)  # "far less"
 
 
