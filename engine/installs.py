@@ -1,15 +1,14 @@
 """A chapter's install line against what its run imports.
 
 Each chapter's "Run it yourself" box gives a `pip install ...` line (a section that needs
-more gives its own). While the page runs,
-`recording_imports` notes the top-level module of every import statement that page code or
-the libraries it calls execute (the engine's own imports left out). `install_problems`
-maps them to their distributions and checks them against the line: every distribution
-imported must be on the line or required by one on it (its `Requires-Dist`, in this
-Python), unless it is one that a library only tries (`OPTIONAL`, and `TRIED_BY` for one
-importer only); and every distribution on
-the line must be imported. Nothing is installed: the metadata of the installed packages
-(pinned by requirements.txt) says what requires what.
+more gives its own). While the page runs, `recording_imports` notes the top-level module of
+every import statement that page code or the libraries it calls execute (the engine's own
+imports left out). `install_problems` maps them to their distributions and checks them
+against the line: every distribution imported must be on the line or required by one on it
+(its `Requires-Dist`, in this Python), unless it is one that a library only tries
+(`OPTIONAL`, and `TRIED_BY` for one importer only); and every distribution on the line must
+be imported. Nothing is installed: the metadata of the installed packages (pinned by
+requirements.txt) says what requires what.
 """
 
 from __future__ import annotations
